@@ -1,0 +1,128 @@
+"""The application factory: `flask --app app …` and `gunicorn 'app:create_app()'`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, Response
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ussd import config as settings
+from ussd.extensions import db, migrate
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    register_config(app, test_config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    testing = bool(test_config and test_config.get("TESTING"))
+    if not testing:  # tests must not pick up a developer's .env
+        load_dotenv(ROOT / ".env")
+    app.config.from_mapping(settings.from_environment({} if testing else None))
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings.database_uri(
+            app.config["DATABASE_URL"], app.instance_path
+        ),
+        SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": True},  # no numbers in error logs
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # menu imports; webhooks are capped far lower
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
+    try:
+        from ussd.webhooks import parse_networks
+
+        app.config["USSD_ALLOWED_NETWORKS"] = parse_networks(app.config["USSD_ALLOWED_IPS"])
+    except ValueError as exc:
+        raise SystemExit(f"configuration: USSD_ALLOWED_IPS is invalid ({exc})") from None
+    app.config["USSD_SCREEN_CAPS_PARSED"] = settings.screen_caps(app.config["USSD_SCREEN_CAPS"])
+
+
+def register_logging(app: Flask) -> None:
+    level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
+    logging.getLogger("ussd").setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    proxies = int(app.config.get("USSD_TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,  # type: ignore[method-assign]
+            x_host=proxies,
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the writer; the busy timeout makes concurrent writers
+    # (several gunicorn workers) wait their turn instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from ussd.webhooks import bp as webhooks
+
+    app.register_blueprint(webhooks)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok\n", mimetype="text/plain")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> Response:
+        return Response("body too large\n", status=413, mimetype="text/plain")
+
+    @app.errorhandler(500)
+    def internal_error(_error: Exception) -> Response:
+        db.session.rollback()
+        return Response("internal error\n", status=500, mimetype="text/plain")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from ussd.cli import register
+
+    register(app)

@@ -1,0 +1,150 @@
+"""Configuration from the environment (and `.env`): one place that knows every variable.
+
+Each entry is (variable, type, default, one-line description); `.env.sample` is checked
+against this table by a test, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+VARIABLES: list[tuple[str, type, Any, str]] = [
+    (
+        "SECRET_KEY",
+        str,
+        "",
+        "signs editor sessions and keys phone-number hashes; "
+        "generated into the instance folder when empty",
+    ),
+    (
+        "DATABASE_URL",
+        str,
+        "",
+        "SQLAlchemy URL; empty means SQLite in the instance folder, e.g. postgresql://user@host/db",
+    ),
+    (
+        "USSD_WEBHOOK_TOKEN",
+        str,
+        "",
+        "shared secret every gateway must send "
+        "(X-USSD-Token header, ?token=, or Basic auth password); webhooks refuse all when empty",
+    ),
+    (
+        "USSD_ALLOWED_IPS",
+        str,
+        "",
+        "comma-separated CIDRs allowed to call the webhooks; empty allows any address",
+    ),
+    (
+        "USSD_TRUSTED_PROXIES",
+        int,
+        0,
+        "how many reverse proxies in front of the app may set "
+        "X-Forwarded-For (0: use the socket address)",
+    ),
+    ("TWILIO_ACCOUNT_SID", str, "", "Twilio account SID (AC…)"),
+    ("TWILIO_AUTH_TOKEN", str, "", "Twilio auth token"),
+    ("TWILIO_WORKSPACE_SID", str, "", "TaskRouter workspace SID (WS…)"),
+    ("TWILIO_WORKFLOW_SID", str, "", "TaskRouter workflow SID (WW…) that routes USSD tasks"),
+    ("TWILIO_TASK_CHANNEL", str, "ussd", "TaskRouter task channel unique name for USSD tasks"),
+    ("SESSION_TIMEOUT_SECONDS", int, 180, "a session idle this long is treated as dropped"),
+    (
+        "RESUME_WINDOW_MINUTES",
+        int,
+        10,
+        "a caller who redials this soon after a dropped "
+        "session is offered to continue it (0 disables)",
+    ),
+    (
+        "DUPLICATE_WINDOW_SECONDS",
+        float,
+        2.0,
+        "for gateways that send no request number, "
+        "an identical input this soon is taken as a retry of the same request",
+    ),
+    (
+        "DEFAULT_PHONE_REGION",
+        str,
+        "",
+        "country assumed for phone numbers without a country code, e.g. SN",
+    ),
+    (
+        "MENU_CACHE_SECONDS",
+        float,
+        5.0,
+        "how long a process trusts its cached list of live "
+        "menus (a publish elsewhere shows up within this time)",
+    ),
+    (
+        "USSD_SCREEN_CAPS",
+        str,
+        "",
+        "lower a gateway's characters per screen, e.g. "
+        "africastalking=160 for Safaricom (Nalo is always at most 120)",
+    ),
+    ("WEBHOOK_MAX_BYTES", int, 8192, "largest webhook body accepted"),
+    ("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+]
+
+
+def _convert(kind: type, raw: str, name: str) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SystemExit(f"configuration: {name}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    config: dict[str, Any] = {}
+    for name, kind, default, _ in VARIABLES:
+        raw = environ.get(name)
+        config[name] = default if raw is None or raw == "" else _convert(kind, raw, name)
+    return config
+
+
+def database_uri(url: str, instance_path: str) -> str:
+    """The SQLAlchemy URI for DATABASE_URL, defaulting to SQLite in the instance folder.
+
+    A bare postgresql:// URL is given the psycopg (3) driver, which is what we install.
+    """
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "ussd.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret(instance_path: str) -> str:
+    """A secret key kept in the instance folder, created on first use (mode 0600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def screen_caps(spec: str) -> dict[str, int]:
+    """USSD_SCREEN_CAPS "africastalking=160,hubtel=150" -> {"africastalking": 160, ...}."""
+    caps: dict[str, int] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.partition("=")
+        if not value.strip().isdigit() or not 40 <= int(value) <= 182:
+            raise SystemExit(
+                f"configuration: USSD_SCREEN_CAPS entry {part!r} must be "
+                "gateway=characters (40 to 182)"
+            )
+        caps[name.strip()] = int(value)
+    return caps

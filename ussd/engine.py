@@ -1,0 +1,483 @@
+"""The menu engine: (menu, session state, input) -> (screen, new state). Pure.
+
+No Flask, no database, no clock, no I/O: everything a hop depends on comes in through its
+arguments, so every behaviour is testable as a data table (tests/unit). A `CompiledMenu` is
+built once per published version and caches rendered screens, so a hop costs a few dict
+look-ups whatever the size of the menu.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from .gsm import DEFAULT_BUDGET, Budget
+from .menu import Condition, MenuDocument, Node, Validation
+from .strings import DATE_FORMAT_HINTS, system_message
+from .validators import Refusal, validate
+
+BACK = "0"
+HOME = "00"
+MORE = "98"
+RESUME_NODE = "__resume__"
+MAX_INPUT = 500  # longer inputs are refused before any parsing
+_UNLIMITED = Budget(gsm7=10**9, ucs2=10**9)
+_DEFAULT_VALIDATION = Validation()
+
+
+class EngineError(RuntimeError):
+    """The menu cannot go on (e.g. a broken published version). The caller sees an apology."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the engine may know about the caller and the gateway (used by branch rules)."""
+
+    gateway: str = ""
+    phone: str = ""
+    network: str = ""
+    service_code: str = ""
+    budget: Budget = DEFAULT_BUDGET
+    default_region: str | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    key: str
+    value: str  # canonical: "French", "+221771234567", "2026-11-24"
+    label: str  # what the caller saw or typed: "Français"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"key": self.key, "label": self.label, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One entry of the back stack: the screen to return to and what to restore."""
+
+    node: str
+    answers: int  # how many answers there were on arrival
+    lang: str
+
+
+@dataclass(frozen=True)
+class State:
+    node: str
+    lang: str
+    answers: tuple[Answer, ...] = ()
+    stack: tuple[Frame, ...] = ()
+    page: int = 0
+    attempts: int = 0
+    outcome: str | None = None  # "handoff", "end" or "failed" once the menu is finished
+    resume: State | None = None  # an earlier, unfinished session on offer
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    def answer(self, key: str) -> Answer | None:
+        for ans in self.answers:
+            if ans.key == key:
+                return ans
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "n": self.node,
+            "l": self.lang,
+            "a": [[a.key, a.value, a.label] for a in self.answers],
+            "s": [[f.node, f.answers, f.lang] for f in self.stack],
+        }
+        if self.page:
+            out["p"] = self.page
+        if self.attempts:
+            out["t"] = self.attempts
+        if self.outcome:
+            out["o"] = self.outcome
+        if self.resume:
+            out["r"] = self.resume.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> State:
+        resume = data.get("r")
+        return cls(
+            node=data["n"],
+            lang=data["l"],
+            answers=tuple(Answer(k, v, lbl) for k, v, lbl in data.get("a", ())),
+            stack=tuple(Frame(n, int(c), lang) for n, c, lang in data.get("s", ())),
+            page=int(data.get("p", 0)),
+            attempts=int(data.get("t", 0)),
+            outcome=data.get("o"),
+            resume=cls.from_dict(resume) if resume else None,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> State:
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    end: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    screen: Screen
+    state: State
+    # What happened in this hop, for the session layer: "handoff" or "end" or "failed" when
+    # the menu finished now, "restart" when the caller chose to start over (the caller must
+    # then call start() with the live menu), "resumed" when an earlier session was continued.
+    event: str | None = None
+    answered: str | None = None  # id of the node answered in this hop
+
+
+@dataclass
+class CompiledMenu:
+    """A published menu ready to serve: the document plus a cache of rendered screens."""
+
+    document: MenuDocument
+    _pages: dict[tuple[str, str, Budget, str], tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.document.nodes[node_id]
+        except KeyError:
+            raise EngineError(f"node {node_id!r} does not exist") from None
+
+    def message(self, lang: str, name: str) -> str:
+        return system_message(self.document.messages, lang, name, self.document.default_language)
+
+    def text(self, node: Node, lang: str) -> str:
+        if node.kind == "handoff" and not node.text:
+            return self.message(lang, "handoff")
+        return localized(node.text, lang, self.document.default_language)
+
+    def pages(self, node: Node, lang: str, budget: Budget, notice: str = "") -> tuple[str, ...]:
+        key = (node.id, lang, budget, notice)
+        cached = self._pages.get(key)
+        if cached is None:
+            cached = self._render(node, lang, budget, notice)
+            if len(self._pages) > 50_000:  # bounded even for huge menus and many budgets
+                self._pages.clear()
+            self._pages[key] = cached
+        return cached
+
+    def full_text(self, node: Node, lang: str) -> str:
+        """The whole screen of `node` as if it had no budget (for measuring and previews)."""
+        return self._render(node, lang, _UNLIMITED, "")[0]
+
+    def _render(self, node: Node, lang: str, budget: Budget, notice: str) -> tuple[str, ...]:
+        header = self.text(node, lang)
+        if notice:
+            header = f"{notice}\n{header}" if header else notice
+        lines: list[str] = []
+        if node.kind == "menu":
+            default = self.document.default_language
+            lines = [
+                f"{i}. {localized(o.label, lang, default)}" for i, o in enumerate(node.options, 1)
+            ]
+        elif node.kind == "message" and node.next:
+            lines = [f"1. {self.message(lang, 'continue')}"]
+        return paginate(
+            header,
+            lines,
+            budget,
+            more=f"{MORE}. {self.message(lang, 'more')}",
+            back=None if node.ends else f"{BACK}. {self.message(lang, 'back')}",
+        )
+
+
+def localized(text: Mapping[str, str], lang: str, default_lang: str) -> str:
+    """A text in `lang`, falling back to the shorthand for all languages, then the default."""
+    value = text.get(lang) or text.get("*") or text.get(default_lang)
+    if value is None:
+        value = next(iter(text.values()), "")
+    return value
+
+
+def paginate(
+    header: str, lines: list[str], budget: Budget, more: str, back: str | None
+) -> tuple[str, ...]:
+    """Split a screen into pages that each fit `budget`, never cutting text silently.
+
+    Page 1 holds the header and as many lines as fit, then "98. More"; later pages hold the
+    following lines, then "98. More" if more remain and "0. Back". A header or line too long
+    for any page is split at word boundaries and continued on the next page.
+    """
+    items = ([header] if header else []) + lines
+    single = "\n".join(items)
+    if budget.fits(single):
+        return (single,)
+
+    def compose(body: list[str], has_more: bool, has_back: bool) -> str:
+        tail = ([more] if has_more else []) + ([back] if has_back and back else [])
+        return "\n".join(body + tail)
+
+    pages: list[str] = []
+    remaining = list(items)
+    while remaining:
+        has_back = bool(pages)
+        if budget.fits(compose(remaining, False, has_back)):
+            pages.append(compose(remaining, False, has_back))
+            break
+        take: list[str] = []
+        for item in remaining:
+            if budget.fits(compose([*take, item], True, has_back)):
+                take.append(item)
+            else:
+                break
+        if take:
+            remaining = remaining[len(take) :]
+        else:
+            head, rest = _split_to_fit(
+                remaining[0], lambda t, hb=has_back: budget.fits(compose([t], True, hb))
+            )
+            take, remaining[0] = [head], rest
+        pages.append(compose(take, True, has_back))
+    return tuple(pages)
+
+
+def _split_to_fit(text: str, fits: Any) -> tuple[str, str]:
+    """The longest head of `text` (at a word boundary if possible) that fits, and the rest."""
+    words = text.split(" ")
+    lo, hi = 0, len(words)  # largest n with words[:n] fitting
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(" ".join(words[:mid])):
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo > 0:
+        return " ".join(words[:lo]), " ".join(words[lo:])
+    lo, hi = 0, len(text)  # a single word longer than a page: cut it, continue next page
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(text[:mid]):
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo == 0:
+        raise EngineError("the screen budget is too small for any text")
+    return text[:lo], text[lo:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hops
+
+
+def start(menu: CompiledMenu, ctx: Context, lang: str | None = None) -> Result:
+    """The first screen of a new session."""
+    doc = menu.document
+    state = State(node=doc.start, lang=lang if lang in doc.languages else doc.default_language)
+    return _enter(menu, state, doc.start, ctx)
+
+
+def offer_resume(menu: CompiledMenu, earlier: State, ctx: Context) -> Result:
+    """Offer "1. Continue 2. Start over" for an earlier session that dropped before the end."""
+    state = State(node=RESUME_NODE, lang=earlier.lang, resume=earlier)
+    return Result(_resume_screen(menu, state, ctx), state)
+
+
+def render(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> Screen:
+    """The screen for `state` as it stands (used to repeat a screen)."""
+    if state.node == RESUME_NODE:
+        return _resume_screen(menu, state, ctx, notice)
+    node = menu.node(state.node)
+    pages = menu.pages(node, state.lang, ctx.budget, notice)
+    page = min(state.page, len(pages) - 1)
+    return Screen(pages[page], end=state.finished and page == len(pages) - 1)
+
+
+def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
+    """Apply one caller input to `state` and return the next screen."""
+    entry = text.strip()[:MAX_INPUT]
+    if state.node == RESUME_NODE:
+        return _step_resume(menu, state, entry, ctx)
+    node = menu.node(state.node)
+    pages = menu.pages(node, state.lang, ctx.budget)
+    last_page = len(pages) - 1
+
+    if state.finished:  # a final screen spread over several pages
+        if state.page >= last_page:
+            return Result(Screen(menu.message(state.lang, "ended"), end=True), state)
+        if entry == BACK and state.page > 0:
+            return _show(menu, replace(state, page=state.page - 1), ctx)
+        return _show(menu, replace(state, page=state.page + 1), ctx)
+
+    if entry == HOME:
+        home = State(node=menu.document.start, lang=state.lang)
+        return _enter(menu, home, home.node, ctx)
+    if entry == BACK:
+        if state.page > 0:
+            return _show(menu, replace(state, page=state.page - 1), ctx)
+        if state.stack:
+            frame = state.stack[-1]
+            previous = replace(
+                state,
+                node=frame.node,
+                lang=frame.lang,
+                answers=state.answers[: frame.answers],
+                stack=state.stack[:-1],
+                page=0,
+                attempts=0,
+            )
+            return _show(menu, previous, ctx)
+        return _show(menu, replace(state, page=0), ctx)
+    if entry == MORE and state.page < last_page:
+        return _show(menu, replace(state, page=state.page + 1), ctx)
+
+    if node.kind == "menu":
+        choice = int(entry) if entry.isdigit() and len(entry) <= 2 else 0
+        if not 1 <= choice <= len(node.options):
+            notice = menu.message(state.lang, "invalid_option")
+            return _show(menu, replace(state, page=0), ctx, notice)
+        option = node.options[choice - 1]
+        label = localized(option.label, state.lang, menu.document.default_language)
+        lang = option.language if option.language in menu.document.languages else state.lang
+        moved = _answered(state, node, Answer(node.key or node.id, option.value, label), lang)
+        return _enter(menu, moved, option.next or node.next, ctx, answered=node.id)
+
+    if node.kind == "input":
+        outcome = validate(
+            entry,
+            node.validation or _DEFAULT_VALIDATION,
+            default_region=ctx.default_region,
+            today=ctx.today,
+        )
+        if isinstance(outcome, Refusal):
+            attempts = state.attempts + 1
+            if attempts >= node.attempts:
+                if node.on_fail:
+                    return _enter(menu, replace(state, attempts=0), node.on_fail, ctx)
+                failed = replace(state, attempts=attempts, outcome="failed", page=0)
+                text_ = menu.message(state.lang, "too_many_attempts")
+                return Result(Screen(text_, end=True), failed, event="failed")
+            notice = _refusal_text(menu, node, state.lang, outcome)
+            return _show(menu, replace(state, attempts=attempts, page=0), ctx, notice)
+        label = " ".join(entry.split())
+        moved = _answered(state, node, Answer(node.key or node.id, outcome, label), state.lang)
+        return _enter(menu, moved, node.next, ctx, answered=node.id)
+
+    # A message with a next node: any input other than navigation moves on.
+    moved = _answered(state, node, None, state.lang)
+    return _enter(menu, moved, node.next, ctx, answered=node.id)
+
+
+def _answered(state: State, node: Node, answer: Answer | None, lang: str) -> State:
+    """`state` after `node` was answered: the answer recorded and the node pushed for back."""
+    frame = Frame(node.id, len(state.answers), state.lang)
+    answers = state.answers
+    if answer is not None:
+        answers = tuple(a for a in answers if a.key != answer.key) + (answer,)
+    return replace(state, answers=answers, stack=(*state.stack, frame), lang=lang)
+
+
+def _enter(
+    menu: CompiledMenu, state: State, target: str | None, ctx: Context, answered: str | None = None
+) -> Result:
+    """Move to `target`, following branch nodes, and show its first page."""
+    seen = 0
+    while True:
+        if not target:
+            raise EngineError(f"node {state.node!r} leads nowhere")
+        node = menu.node(target)
+        if node.kind != "branch":
+            break
+        seen += 1
+        if seen > len(menu.document.nodes):
+            raise EngineError("branch nodes form a loop")
+        target = _branch_target(node, state, ctx)
+    state = replace(state, node=node.id, page=0, attempts=0)
+    event = None
+    if node.ends:
+        event = "handoff" if node.kind == "handoff" else "end"
+        state = replace(state, outcome=event)
+    return Result(render(menu, state, ctx), state, event=event, answered=answered)
+
+
+def _branch_target(node: Node, state: State, ctx: Context) -> str | None:
+    for rule in node.rules:
+        if all(_holds(c, state, ctx) for c in rule.when):
+            return rule.next
+    if node.default:
+        return node.default
+    raise EngineError(f"branch {node.id!r} has no matching rule and no default")
+
+
+def _holds(cond: Condition, state: State, ctx: Context) -> bool:
+    if cond.on.startswith("answer."):
+        ans = state.answer(cond.on.removeprefix("answer."))
+        subject = ans.value if ans else None
+    else:
+        subject = {
+            "language": state.lang,
+            "network": ctx.network,
+            "phone": ctx.phone,
+            "service_code": ctx.service_code,
+            "gateway": ctx.gateway,
+        }[cond.on] or None
+    if cond.op == "exists":
+        return subject is not None
+    if cond.op == "missing":
+        return subject is None
+    have = (subject or "").casefold()
+    if isinstance(cond.value, tuple):
+        wanted = {v.casefold() for v in cond.value}
+        return (have in wanted) == (cond.op == "in")
+    value = (cond.value or "").casefold()
+    if cond.op == "equals":
+        return subject is not None and have == value
+    if cond.op == "not_equals":
+        return have != value
+    return subject is not None and have.startswith(value)  # starts_with
+
+
+def _show(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> Result:
+    return Result(render(menu, state, ctx, notice), state)
+
+
+def _refusal_text(menu: CompiledMenu, node: Node, lang: str, refusal: Refusal) -> str:
+    if node.error:
+        return localized(node.error, lang, menu.document.default_language)
+    params = dict(refusal.params)
+    if "format" in params:
+        params["format"] = DATE_FORMAT_HINTS.get(lang, {}).get(params["format"], params["format"])
+    return menu.message(lang, refusal.message).format(**params)
+
+
+def _resume_screen(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> Screen:
+    lines = [
+        f"1. {menu.message(state.lang, 'continue')}",
+        f"2. {menu.message(state.lang, 'start_over')}",
+    ]
+    header = menu.message(state.lang, "resume")
+    if notice:
+        header = f"{notice}\n{header}"
+    more = f"{MORE}. {menu.message(state.lang, 'more')}"
+    return Screen(paginate(header, lines, ctx.budget, more, None)[0], end=False)
+
+
+def _step_resume(menu: CompiledMenu, state: State, entry: str, ctx: Context) -> Result:
+    earlier = state.resume
+    if entry == "1" and earlier is not None:
+        restored = replace(earlier, page=0, attempts=0)
+        return Result(render(menu, restored, ctx), restored, event="resumed")
+    if entry in ("2", HOME) or earlier is None:
+        return Result(Screen("", end=False), state, event="restart")
+    return Result(
+        _resume_screen(menu, state, ctx, menu.message(state.lang, "invalid_option")), state
+    )

@@ -1,0 +1,158 @@
+"""The one interface every gateway adapter implements, and the checks they share.
+
+A gateway only translates: its wire request -> `Turn`, and a `Screen` -> its wire response.
+It knows nothing of menus, sessions or the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+from flask import Request, Response
+
+from ..engine import Screen
+from ..gsm import Budget
+
+MAX_FIELD = 200  # ids, phone numbers, codes, networks
+MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway
+
+
+class BadRequest(ValueError):
+    """The request is malformed; the message is a one-line reason for the HTTP 400 body."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One request from a gateway, in gateway-independent terms."""
+
+    session_id: str
+    phone: str
+    service_code: str = ""
+    network: str = ""
+    # True: the gateway says this is the first request; False: a continuation;
+    # None: it does not say (Africa's Talking), so an unknown session id starts a session.
+    new_session: bool | None = None
+    input: str = ""  # the caller's latest input ("" on a first request)
+    cumulative: bool = False  # `input` holds every input so far joined by "*" (AT)
+    dialled: str = ""  # the full dialled string when the gateway sends it (*123*456*1#)
+    request_key: str | None = None  # identifies this request within its session, if any
+    end: str | None = None  # the gateway reports the session over: "release", "timeout"
+    extra: tuple[tuple[str, str], ...] = ()  # values to echo back (Nalo USERID, ...)
+
+    def echo(self, name: str, default: str = "") -> str:
+        return dict(self.extra).get(name, default)
+
+
+class Gateway:
+    name: ClassVar[str]
+    title: ClassVar[str]
+    budget: ClassVar[Budget] = Budget()
+
+    def parse(self, request: Request) -> Turn:
+        raise NotImplementedError
+
+    def render(self, screen: Screen, turn: Turn | None) -> Response:
+        raise NotImplementedError
+
+    # Helpers shared by the adapters -------------------------------------------------------
+
+    @staticmethod
+    def json_body(request: Request) -> dict[str, Any]:
+        raw = request.get_data(cache=True)
+        if not raw:
+            raise BadRequest("empty body: expected a JSON object")
+        try:
+            data = json.loads(raw)
+        except UnicodeDecodeError:
+            raise BadRequest("body is not valid UTF-8") from None
+        except ValueError:
+            raise BadRequest("body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest("body must be a JSON object")
+        return data
+
+    @staticmethod
+    def form_body(request: Request) -> dict[str, str]:
+        raw = request.get_data(cache=True)
+        try:
+            text = raw.decode("ascii")  # a form body is percent-encoded ASCII
+            pairs = parse_qsl(
+                text,
+                keep_blank_values=True,
+                strict_parsing=False,
+                encoding="utf-8",
+                errors="strict",
+            )
+        except UnicodeDecodeError:
+            raise BadRequest("body is not valid UTF-8 form data") from None
+        form: dict[str, str] = {}
+        for key, value in pairs:
+            if key in form:
+                raise BadRequest(f"field {key} is given twice")
+            form[key] = value
+        return form
+
+
+def text_field(
+    data: dict[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    limit: int = MAX_FIELD,
+    numbers: bool = False,
+) -> str:
+    """A string field, checked: present (if required), a string, short, no control chars."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"missing field {name}")
+        return ""
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise BadRequest(f"field {name} must be a string")
+    if len(value) > limit:
+        raise BadRequest(f"field {name} is too long ({len(value)} > {limit} characters)")
+    check_text(value, name)
+    return value
+
+
+def bool_field(data: dict[str, Any], name: str, *, required: bool = True) -> bool | None:
+    """A boolean field; "true"/"false" strings are accepted (gateways are not consistent)."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"missing field {name}")
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise BadRequest(f"field {name} must be true or false")
+
+
+def check_text(value: str, name: str) -> None:
+    """Refuse control characters and lone surrogates (which no handset can send)."""
+    for ch in value:
+        if ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff":
+            raise BadRequest(f"field {name} contains a control character")
+
+
+def phone_field(data: dict[str, Any], name: str) -> str:
+    value = text_field(data, name, limit=40, numbers=True).strip()
+    if not value or not all(ch.isdigit() or ch in "+ -" for ch in value):
+        raise BadRequest(f"field {name} is not a phone number")
+    return value
+
+
+def json_response(payload: dict[str, Any]) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype="application/json")
+
+
+def is_dialled_string(value: str) -> bool:
+    """True for a dialled USSD string such as "*123*456#" (first requests of some gateways)."""
+    return value.startswith("*") and value.endswith("#")

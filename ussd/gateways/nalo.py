@@ -1,0 +1,57 @@
+"""Nalo Solutions: JSON in, JSON out, MSG at most 120 characters."""
+
+from __future__ import annotations
+
+from flask import Request, Response
+
+from ..engine import Screen
+from ..gsm import Budget
+from .base import (
+    BadRequest,
+    Gateway,
+    Turn,
+    bool_field,
+    is_dialled_string,
+    json_response,
+    phone_field,
+    text_field,
+)
+
+
+class Nalo(Gateway):
+    name = "nalo"
+    title = "Nalo Solutions"
+    budget = Budget(cap=120)
+
+    def parse(self, request: Request) -> Turn:
+        data = self.json_body(request)
+        msisdn = phone_field(data, "MSISDN")
+        user_id = text_field(data, "USERID")
+        first = bool_field(data, "MSGTYPE")
+        userdata = text_field(data, "USERDATA", required=False, limit=120)
+        # Older Nalo payloads carry no SESSIONID: the number is then the session key, and a
+        # first request (MSGTYPE true) replaces whatever session that number had.
+        session_id = text_field(data, "SESSIONID", required=False, numbers=True)
+        if not session_id:
+            session_id = f"msisdn:{msisdn}"
+        if first and userdata and not is_dialled_string(userdata):
+            raise BadRequest("field USERDATA must be the dialled code on a first request")
+        return Turn(
+            session_id=session_id,
+            phone=msisdn,
+            network=text_field(data, "NETWORK", required=False),
+            new_session=bool(first),
+            input="" if first else userdata,
+            dialled=userdata if first else "",
+            extra=(("USERID", user_id), ("MSISDN", msisdn)),
+        )
+
+    def render(self, screen: Screen, turn: Turn | None) -> Response:
+        return json_response(
+            {
+                "USERID": turn.echo("USERID") if turn else "",
+                "MSISDN": turn.echo("MSISDN") if turn else "",
+                "MSG": screen.text,
+                "MSGTYPE": not screen.end,
+            }
+        )

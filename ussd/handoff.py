@@ -1,0 +1,114 @@
+"""The Flex hand-off outbox: what a finished session becomes, queued in its own transaction.
+
+`queue_handoff` is called by the hop that reaches a hand-off node, inside the transaction
+that ends the session, so a session is never finished without its hand-off (and, by the
+unique constraint on session_id, never with two). Delivery to Twilio is ussd/dispatch.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert
+
+from .engine import State
+from .extensions import db
+from .models import Handoff
+
+# The answers every agent filter and the plugin rely on (DESIGN §5).
+PINNED_KEYS = ("language", "location", "support_type", "callback")
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "French",
+    "pt": "Portuguese",
+    "es": "Spanish",
+    "ar": "Arabic",
+    "sw": "Swahili",
+    "wo": "Wolof",
+    "ha": "Hausa",
+    "am": "Amharic",
+    "so": "Somali",
+    "ln": "Lingala",
+    "rw": "Kinyarwanda",
+    "yo": "Yoruba",
+    "ig": "Igbo",
+    "tw": "Twi",
+}
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def task_attributes(
+    *,
+    external_id: str,
+    phone: str,
+    service_code: str,
+    state: State,
+    menu_name: str,
+    menu_version: int,
+    submitted_at: datetime,
+) -> dict[str, Any]:
+    """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5)."""
+    answers = [a.to_dict() for a in state.answers]
+    by_key = {a.key: a.value for a in state.answers}
+    attributes: dict[str, Any] = {
+        "channel": "ussd",
+        "type": "ussd_request",
+        "name": phone,
+        "from": phone,
+        "service_code": service_code,
+    }
+    for key in PINNED_KEYS:
+        attributes[key] = by_key.get(key)
+    if attributes["language"] is None:  # a menu without a language question
+        attributes["language"] = LANGUAGE_NAMES.get(state.lang, state.lang)
+    attributes.update(
+        {
+            "answers": answers,
+            "ussd_session_id": external_id,
+            "menu": menu_name,
+            "menu_version": menu_version,
+            "submitted_at": iso_utc(submitted_at),
+        }
+    )
+    return attributes
+
+
+def queue_handoff(
+    *,
+    session_id: int,
+    external_id: str,
+    phone: str,
+    phone_hash: str,
+    service_code: str,
+    state: State,
+    menu_name: str,
+    menu_version: int,
+    submitted_at: datetime,
+) -> None:
+    attributes = task_attributes(
+        external_id=external_id,
+        phone=phone,
+        service_code=service_code,
+        state=state,
+        menu_name=menu_name,
+        menu_version=menu_version,
+        submitted_at=submitted_at,
+    )
+    db.session.execute(
+        insert(Handoff.__table__).values(
+            session_id=session_id,
+            status="pending",
+            attributes=json.dumps(attributes, ensure_ascii=False, separators=(",", ":")),
+            phone_hash=phone_hash,
+            attempts=0,
+            next_attempt_at=submitted_at,
+            last_error="",
+            created_at=submitted_at,
+            updated_at=submitted_at,
+        )
+    )

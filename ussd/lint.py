@@ -1,0 +1,237 @@
+"""Lint a menu document: does it make sense, is it translated, does it fit the screens?
+
+Errors block publishing (a caller could get stuck or see an apology); warnings do not (a
+screen that paginates, a missing translation that falls back to the default language).
+Every problem names its node and, where it matters, its language. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .engine import CompiledMenu, localized
+from .gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
+from .menu import MenuDocument, Node
+from .strings import DEFAULT_MESSAGES, MESSAGE_NAMES, has_translation
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "error" or "warning"
+    node: str | None  # None for menu-wide problems
+    language: str | None
+    message: str
+    suggestion: str | None = None  # e.g. a GSM-7 spelling to offer
+
+    def __str__(self) -> str:
+        where = f"node {self.node}" if self.node else "menu"
+        if self.language:
+            where += f" [{self.language}]"
+        text = f"{self.severity}: {where}: {self.message}"
+        if self.suggestion:
+            text += f" (suggestion: {self.suggestion!r})"
+        return text
+
+
+def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list[Problem]:
+    """Every problem of `doc`, errors first, in document order within each severity."""
+    budgets = budgets or {"default": DEFAULT_BUDGET}
+    problems: list[Problem] = []
+    nodes = doc.nodes
+
+    def add(
+        severity: str,
+        node: str | None,
+        message: str,
+        language: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        problems.append(Problem(severity, node, language, message, suggestion))
+
+    if doc.start not in nodes:
+        add("error", None, f"the start node {doc.start!r} does not exist")
+
+    for node in nodes.values():
+        for where, target in node.links():
+            if target not in nodes:
+                add("error", node.id, f"{where} leads to a missing node {target!r}")
+            elif nodes[target] is node and node.kind == "branch":
+                add("error", node.id, f"{where} leads back to this branch")
+        _check_dead_end(node, doc, add)
+        _check_node_settings(node, doc, add)
+
+    reachable = _reachable(doc)
+    for node in nodes.values():
+        if doc.start in nodes and node.id not in reachable:
+            add("warning", node.id, "no path from the start node reaches this node")
+    _check_no_exit(doc, reachable, add)
+    _check_keys(doc, reachable, add)
+    _check_translations(doc, add)
+    _check_budgets(doc, budgets, add)
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def _check_dead_end(node: Node, doc: MenuDocument, add) -> None:  # type: ignore[no-untyped-def]
+    if node.kind == "menu":
+        for i, opt in enumerate(node.options, 1):
+            if not opt.next and not node.next:
+                add("error", node.id, f"option {i} leads nowhere (set its next node)")
+    elif node.kind == "input" and not node.next:
+        add("error", node.id, "the answer leads nowhere (set the next node)")
+    elif node.kind == "branch" and not node.default:
+        add("error", node.id, "no default node for when no rule matches")
+
+
+def _check_node_settings(node: Node, doc: MenuDocument, add) -> None:  # type: ignore[no-untyped-def]
+    if node.kind == "menu":
+        values = [o.value for o in node.options]
+        for value in {v for v in values if values.count(v) > 1}:
+            add("warning", node.id, f"several options store the same value {value!r}")
+        for i, opt in enumerate(node.options, 1):
+            if opt.language and opt.language not in doc.languages:
+                add(
+                    "error",
+                    node.id,
+                    f"option {i} switches to {opt.language!r}, which is not a menu language",
+                )
+    if node.kind == "input" and node.validation:
+        v = node.validation
+        if v.min is not None and v.max is not None and v.min > v.max:
+            add("error", node.id, "the minimum is greater than the maximum")
+        if v.min_length is not None and v.max_length is not None and v.min_length > v.max_length:
+            add("error", node.id, "the minimum length is greater than the maximum length")
+    if node.asks or node.kind in ("message", "end"):
+        if not any(t.strip() for t in node.text.values()):
+            if node.kind != "menu":
+                add("error", node.id, "the screen has no text")
+    if node.kind == "branch":
+        if not node.rules:
+            add("warning", node.id, "a branch without rules always takes its default")
+        for i, rule in enumerate(node.rules, 1):
+            for cond in rule.when:
+                if cond.on.startswith("answer."):
+                    key = cond.on.removeprefix("answer.")
+                    if not any(n.key == key for n in doc.nodes.values()):
+                        add(
+                            "warning", node.id, f"rule {i} tests answer {key!r}, which no node asks"
+                        )
+
+
+def _reachable(doc: MenuDocument) -> set[str]:
+    seen: set[str] = set()
+    todo = [doc.start] if doc.start in doc.nodes else []
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in doc.nodes:
+            continue
+        seen.add(node_id)
+        todo.extend(target for _, target in doc.nodes[node_id].links())
+    return seen
+
+
+def _check_no_exit(doc: MenuDocument, reachable: set[str], add) -> None:  # type: ignore[no-untyped-def]
+    """Reachable nodes from which no final screen can be reached (an endless loop)."""
+    finishing = {n.id for n in doc.nodes.values() if n.ends}
+    changed = True
+    while changed:
+        changed = False
+        for node in doc.nodes.values():
+            if node.id not in finishing and any(t in finishing for _, t in node.links()):
+                finishing.add(node.id)
+                changed = True
+    for node_id in doc.nodes:
+        if node_id in reachable and node_id not in finishing:
+            add("warning", node_id, "no path from here reaches a final screen (a loop)")
+
+
+def _check_keys(doc: MenuDocument, reachable: set[str], add) -> None:  # type: ignore[no-untyped-def]
+    owners: dict[str, list[str]] = {}
+    for node in doc.nodes.values():
+        if node.key and node.id in reachable:
+            owners.setdefault(node.key, []).append(node.id)
+    for key, ids in owners.items():
+        if len(ids) > 1:
+            add(
+                "warning",
+                ids[1],
+                f"the answer key {key!r} is also set by {ids[0]}; "
+                "the later answer replaces the earlier one",
+            )
+
+
+def _texts(node: Node) -> list[tuple[str, Mapping[str, str]]]:
+    out: list[tuple[str, Mapping[str, str]]] = []
+    if node.kind != "branch" and not (node.kind == "handoff" and not node.text):
+        out.append(("text", node.text))
+    for i, opt in enumerate(node.options, 1):
+        out.append((f"option {i} label", opt.label))
+    if node.error:
+        out.append(("error text", node.error))
+    return out
+
+
+def _check_translations(doc: MenuDocument, add) -> None:  # type: ignore[no-untyped-def]
+    for node in doc.nodes.values():
+        for what, text in _texts(node):
+            if "*" in text:
+                continue
+            for lang in doc.languages:
+                if not text.get(lang, "").strip():
+                    fallback = doc.default_language if lang != doc.default_language else None
+                    shown = f"; callers will see the {fallback} text" if fallback else ""
+                    add("warning", node.id, f"{what} is not translated{shown}", lang)
+    for lang in doc.languages:
+        missing = [name for name in MESSAGE_NAMES if not has_translation(doc.messages, lang, name)]
+        if missing and lang not in DEFAULT_MESSAGES:
+            add(
+                "warning",
+                None,
+                f"system messages have no {lang} translation ({', '.join(missing[:4])}"
+                f"{'…' if len(missing) > 4 else ''}); set them under messages.{lang}",
+                lang,
+            )
+
+
+def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add) -> None:  # type: ignore[no-untyped-def]
+    compiled = CompiledMenu(doc)
+    by_budget: dict[Budget, list[str]] = {}
+    for gateway, budget in budgets.items():
+        by_budget.setdefault(budget, []).append(gateway)
+    for node in doc.nodes.values():
+        if node.kind == "branch":
+            continue
+        for lang in doc.languages:
+            for what, text in _texts(node):
+                value = localized(text, lang, doc.default_language)
+                forcing = ucs2_forcing(value)
+                if forcing:
+                    suggestion = suggest_gsm7(value)
+                    add(
+                        "warning",
+                        node.id,
+                        f"{what}: {' '.join(forcing)} forces UCS-2, which cuts the screen to "
+                        "80 characters" + ("" if suggestion else " (no GSM-7 spelling exists)"),
+                        lang,
+                        suggestion,
+                    )
+            whole = compiled.full_text(node, lang)
+            for budget, gateways in by_budget.items():
+                where = ", ".join(gateways)
+                try:
+                    pages = compiled.pages(node, lang, budget)
+                except Exception as exc:  # noqa: BLE001 - reported, not raised
+                    add("error", node.id, f"cannot be shown on {where}: {exc}", lang)
+                    continue
+                if len(pages) > 1:
+                    add(
+                        "warning",
+                        node.id,
+                        f"screen is {budget.measure(whole)} on {where}: it will be shown "
+                        f'on {len(pages)} pages with "98" for more',
+                        lang,
+                    )

@@ -1,0 +1,541 @@
+"""The menu document: a versioned JSON tree of nodes, parsed into immutable objects.
+
+The format is documented in docs/menu-format.md. `parse_menu` checks the *shape* of a
+document (types, required fields, known kinds) and raises MenuFormatError listing every
+problem with its path; whether the menu makes sense (links, reachability, translations,
+screen budgets) is the lint's job (ussd/lint.py), because a draft may be unfinished.
+Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT_VERSION = 1
+NODE_KINDS = ("menu", "input", "branch", "message", "end", "handoff")
+INPUT_TYPES = ("text", "number", "phone", "date", "pattern")
+CONDITION_SUBJECTS = ("language", "network", "phone", "service_code", "gateway")
+CONDITION_OPS = ("equals", "not_equals", "in", "not_in", "starts_with", "exists", "missing")
+DATE_FORMATS = ("DD/MM/YYYY", "MM/DD/YYYY", "YYYY-MM-DD")
+ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+MAX_OPTIONS = 97  # 0, 00 and 98 are navigation
+
+Text = Mapping[str, str]  # language code -> text
+
+
+class MenuFormatError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Option:
+    label: Text
+    value: str
+    next: str | None = None
+    language: str | None = None  # choosing this option switches the session language
+
+
+@dataclass(frozen=True)
+class Validation:
+    type: str = "text"
+    min_length: int | None = None
+    max_length: int | None = None
+    min: float | None = None
+    max: float | None = None
+    integer: bool = True
+    pattern: str | None = None
+    region: str | None = None  # default region for phone numbers without a country code
+    date_format: str = "DD/MM/YYYY"
+    not_future: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    on: str  # "answer.<key>" or one of CONDITION_SUBJECTS
+    op: str
+    value: str | tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    when: tuple[Condition, ...]
+    next: str
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str
+    text: Text = field(default_factory=dict)
+    key: str | None = None
+    next: str | None = None
+    options: tuple[Option, ...] = ()
+    validation: Validation | None = None
+    error: Text = field(default_factory=dict)
+    attempts: int = 3
+    on_fail: str | None = None
+    rules: tuple[Rule, ...] = ()
+    default: str | None = None
+    note: str = ""
+
+    @property
+    def asks(self) -> bool:
+        return self.kind in ("menu", "input")
+
+    @property
+    def ends(self) -> bool:
+        return self.kind in ("end", "handoff") or (self.kind == "message" and not self.next)
+
+    def links(self) -> list[tuple[str, str]]:
+        """(where, target) for every node id this node can lead to."""
+        out: list[tuple[str, str]] = []
+        if self.next:
+            out.append(("next", self.next))
+        for i, opt in enumerate(self.options, 1):
+            if opt.next:
+                out.append((f"option {i}", opt.next))
+        for i, rule in enumerate(self.rules, 1):
+            out.append((f"rule {i}", rule.next))
+        if self.default:
+            out.append(("default", self.default))
+        if self.on_fail:
+            out.append(("on_fail", self.on_fail))
+        return out
+
+
+@dataclass(frozen=True)
+class MenuDocument:
+    name: str
+    languages: tuple[str, ...]
+    default_language: str
+    start: str
+    nodes: Mapping[str, Node]  # in document order
+    messages: Mapping[str, Text] = field(default_factory=dict)  # system string overrides
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return menu_to_dict(self)
+
+
+def parse_menu(data: Any) -> MenuDocument:
+    """Check the shape of a menu document and build it; raise MenuFormatError otherwise."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise MenuFormatError(["the document must be a JSON object"])
+    fmt = data.get("format", FORMAT_VERSION)
+    if fmt != FORMAT_VERSION:
+        problems.append(f"format: expected {FORMAT_VERSION}, got {fmt!r}")
+    _unknown(
+        data,
+        {
+            "format",
+            "name",
+            "description",
+            "languages",
+            "default_language",
+            "start",
+            "nodes",
+            "messages",
+        },
+        "menu",
+        problems,
+    )
+    name = _str(data, "name", "menu", problems, required=True) or "Untitled menu"
+    languages = data.get("languages")
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or not all(isinstance(x, str) and LANGUAGE_PATTERN.match(x) for x in languages)
+    ):
+        problems.append('languages: a non-empty list of language codes such as "en", "fr"')
+        languages = ["en"]
+    elif len(set(languages)) != len(languages):
+        problems.append("languages: listed twice")
+    default_language = data.get("default_language", languages[0])
+    if default_language not in languages:
+        problems.append(f"default_language: {default_language!r} is not in languages")
+        default_language = languages[0]
+    start = _str(data, "start", "menu", problems, required=True) or ""
+    messages: dict[str, dict[str, str]] = {}
+    raw_messages = data.get("messages", {})
+    if not isinstance(raw_messages, dict):
+        problems.append("messages: an object of {language: {name: text}}")
+    else:
+        for lang, table in raw_messages.items():
+            if not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+            ):
+                problems.append(f"messages.{lang}: an object of {{name: text}}")
+            else:
+                messages[lang] = dict(table)
+    nodes: dict[str, Node] = {}
+    raw_nodes = data.get("nodes")
+    if not isinstance(raw_nodes, list) or not raw_nodes:
+        problems.append("nodes: a non-empty list of nodes")
+        raw_nodes = []
+    for index, raw in enumerate(raw_nodes):
+        node = _parse_node(raw, f"nodes[{index}]", problems)
+        if node is None:
+            continue
+        if node.id in nodes:
+            problems.append(f"node {node.id}: the id is used twice")
+            continue
+        nodes[node.id] = node
+    if problems:
+        raise MenuFormatError(problems)
+    description = data.get("description", "")
+    return MenuDocument(
+        name=name,
+        languages=tuple(languages),
+        default_language=default_language,
+        start=start,
+        nodes=nodes,
+        messages=messages,
+        description=description if isinstance(description, str) else "",
+    )
+
+
+def _parse_node(raw: Any, where: str, problems: list[str]) -> Node | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: a node must be an object")
+        return None
+    node_id = raw.get("id")
+    if not isinstance(node_id, str) or not ID_PATTERN.match(node_id):
+        problems.append(f"{where}.id: letters, digits, _ or -, starting with a letter")
+        return None
+    where = f"node {node_id}"
+    kind = raw.get("kind")
+    if kind not in NODE_KINDS:
+        problems.append(f"{where}: kind must be one of {', '.join(NODE_KINDS)}")
+        return None
+    allowed = {"id", "kind", "text", "key", "next", "note"}
+    allowed |= {
+        "menu": {"options"},
+        "input": {"validation", "error", "attempts", "on_fail"},
+        "branch": {"rules", "default"},
+        "message": set(),
+        "end": set(),
+        "handoff": set(),
+    }[kind]
+    if kind == "branch":
+        allowed -= {"text", "key"}
+    _unknown(raw, allowed, where, problems)
+    text = _text(raw.get("text", {}), f"{where}.text", problems)
+    key = raw.get("key")
+    if key is not None and (not isinstance(key, str) or not ID_PATTERN.match(key)):
+        problems.append(f"{where}.key: letters, digits, _ or -, starting with a letter")
+        key = None
+    if kind in ("menu", "input") and not key:
+        problems.append(f"{where}.key: required, the name the answer is stored under")
+    next_id = _ref(raw, "next", where, problems)
+    note = raw.get("note", "")
+    common: dict[str, Any] = {
+        "id": node_id,
+        "kind": kind,
+        "text": text,
+        "key": key,
+        "next": next_id,
+        "note": note if isinstance(note, str) else "",
+    }
+    if kind == "menu":
+        options = []
+        raw_options = raw.get("options")
+        if not isinstance(raw_options, list) or not raw_options:
+            problems.append(f"{where}.options: a non-empty list")
+            raw_options = []
+        if len(raw_options) > MAX_OPTIONS:
+            problems.append(f"{where}.options: at most {MAX_OPTIONS} options")
+        for i, ro in enumerate(raw_options, 1):
+            ow = f"{where} option {i}"
+            if not isinstance(ro, dict):
+                problems.append(f"{ow}: an object with label, value and next")
+                continue
+            _unknown(ro, {"label", "value", "next", "language"}, ow, problems)
+            value = ro.get("value")
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"{ow}.value: required text, the value stored for this option")
+                value = ""
+            language = ro.get("language")
+            if language is not None and not isinstance(language, str):
+                problems.append(f"{ow}.language: a language code")
+                language = None
+            options.append(
+                Option(
+                    label=_text(ro.get("label", {}), f"{ow}.label", problems),
+                    value=value,
+                    next=_ref(ro, "next", ow, problems),
+                    language=language,
+                )
+            )
+        return Node(**common, options=tuple(options))
+    if kind == "input":
+        attempts = raw.get("attempts", 3)
+        if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 10:
+            problems.append(f"{where}.attempts: a whole number from 1 to 10")
+            attempts = 3
+        return Node(
+            **common,
+            validation=_validation(raw.get("validation", {}), where, problems),
+            error=_text(raw.get("error", {}), f"{where}.error", problems),
+            attempts=attempts,
+            on_fail=_ref(raw, "on_fail", where, problems),
+        )
+    if kind == "branch":
+        rules = []
+        raw_rules = raw.get("rules", [])
+        if not isinstance(raw_rules, list):
+            problems.append(f"{where}.rules: a list")
+            raw_rules = []
+        for i, rr in enumerate(raw_rules, 1):
+            rw = f"{where} rule {i}"
+            if not isinstance(rr, dict):
+                problems.append(f"{rw}: an object with when and next")
+                continue
+            _unknown(rr, {"when", "next"}, rw, problems)
+            raw_when = rr.get("when")
+            if isinstance(raw_when, dict):
+                raw_when = [raw_when]
+            if not isinstance(raw_when, list) or not raw_when:
+                problems.append(f"{rw}.when: a condition or a list of conditions")
+                raw_when = []
+            conditions = [c for c in (_condition(c, rw, problems) for c in raw_when) if c]
+            target = _ref(rr, "next", rw, problems)
+            if not target:
+                problems.append(f"{rw}.next: required")
+                continue
+            rules.append(Rule(when=tuple(conditions), next=target))
+        common["text"], common["key"] = {}, None
+        return Node(**common, rules=tuple(rules), default=_ref(raw, "default", where, problems))
+    return Node(**common)
+
+
+def _validation(raw: Any, where: str, problems: list[str]) -> Validation:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}.validation: an object")
+        return Validation()
+    where = f"{where}.validation"
+    _unknown(
+        raw,
+        {
+            "type",
+            "min_length",
+            "max_length",
+            "min",
+            "max",
+            "integer",
+            "pattern",
+            "region",
+            "date_format",
+            "not_future",
+        },
+        where,
+        problems,
+    )
+    vtype = raw.get("type", "text")
+    if vtype not in INPUT_TYPES:
+        problems.append(f"{where}.type: one of {', '.join(INPUT_TYPES)}")
+        vtype = "text"
+    ints: dict[str, int | None] = {}
+    for name in ("min_length", "max_length"):
+        value = raw.get(name)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 500
+        ):
+            problems.append(f"{where}.{name}: a whole number from 0 to 500")
+            value = None
+        ints[name] = value
+    nums: dict[str, float | None] = {}
+    for name in ("min", "max"):
+        value = raw.get(name)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            problems.append(f"{where}.{name}: a number")
+            value = None
+        nums[name] = value
+    pattern = raw.get("pattern")
+    if vtype == "pattern":
+        if not isinstance(pattern, str) or not pattern:
+            problems.append(f"{where}.pattern: required for type pattern")
+            pattern = None
+        else:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{where}.pattern: not a valid regular expression ({exc})")
+                pattern = None
+    date_format = raw.get("date_format", "DD/MM/YYYY")
+    if date_format not in DATE_FORMATS:
+        problems.append(f"{where}.date_format: one of {', '.join(DATE_FORMATS)}")
+        date_format = "DD/MM/YYYY"
+    region = raw.get("region")
+    if region is not None and (
+        not isinstance(region, str) or not re.fullmatch(r"[A-Z]{2}", region)
+    ):
+        problems.append(f"{where}.region: a two-letter country code such as SN")
+        region = None
+    return Validation(
+        type=vtype,
+        min_length=ints["min_length"],
+        max_length=ints["max_length"],
+        min=nums["min"],
+        max=nums["max"],
+        integer=bool(raw.get("integer", True)),
+        pattern=pattern if isinstance(pattern, str) else None,
+        region=region,
+        date_format=date_format,
+        not_future=bool(raw.get("not_future", False)),
+    )
+
+
+def _condition(raw: Any, where: str, problems: list[str]) -> Condition | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}.when: each condition is an object with on, op, value")
+        return None
+    _unknown(raw, {"on", "op", "value"}, where, problems)
+    on = raw.get("on")
+    if not isinstance(on, str) or not (
+        on in CONDITION_SUBJECTS
+        or (on.startswith("answer.") and ID_PATTERN.match(on.removeprefix("answer.")))
+    ):
+        problems.append(f"{where}.on: answer.<key> or one of {', '.join(CONDITION_SUBJECTS)}")
+        return None
+    op = raw.get("op", "equals")
+    if op not in CONDITION_OPS:
+        problems.append(f"{where}.op: one of {', '.join(CONDITION_OPS)}")
+        return None
+    value = raw.get("value")
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.append(f"{where}.value: a list of texts for {op}")
+            return None
+        return Condition(on=on, op=op, value=tuple(value))
+    if op in ("exists", "missing"):
+        return Condition(on=on, op=op)
+    if not isinstance(value, str):
+        problems.append(f"{where}.value: a text for {op}")
+        return None
+    return Condition(on=on, op=op, value=value)
+
+
+def _text(raw: Any, where: str, problems: list[str]) -> dict[str, str]:
+    if isinstance(raw, str):  # shorthand for a single-language menu
+        return {"*": raw}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        problems.append(f"{where}: an object of {{language: text}}")
+        return {}
+    return dict(raw)
+
+
+def _str(
+    raw: dict[str, Any], name: str, where: str, problems: list[str], required: bool = False
+) -> str | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        if required:
+            problems.append(f"{where}.{name}: required")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}.{name}: must be text")
+        return None
+    return value
+
+
+def _ref(raw: dict[str, Any], name: str, where: str, problems: list[str]) -> str | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}.{name}: a node id")
+        return None
+    return value
+
+
+def _unknown(raw: dict[str, Any], allowed: set[str], where: str, problems: list[str]) -> None:
+    extra = sorted(set(raw) - allowed)
+    if extra:
+        problems.append(f"{where}: unknown field(s) {', '.join(extra)}")
+
+
+def menu_to_dict(doc: MenuDocument) -> dict[str, Any]:
+    """The canonical JSON form of a document (parse_menu(menu_to_dict(d)) == d)."""
+    nodes = [_node_to_dict(n) for n in doc.nodes.values()]
+    out: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "name": doc.name,
+        "languages": list(doc.languages),
+        "default_language": doc.default_language,
+        "start": doc.start,
+    }
+    if doc.description:
+        out["description"] = doc.description
+    if doc.messages:
+        out["messages"] = {lang: dict(t) for lang, t in doc.messages.items()}
+    out["nodes"] = nodes
+    return out
+
+
+def _node_to_dict(node: Node) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": node.id, "kind": node.kind}
+    if node.key:
+        out["key"] = node.key
+    if node.kind != "branch":
+        out["text"] = dict(node.text)
+    if node.kind == "menu":
+        out["options"] = []
+        for opt in node.options:
+            o: dict[str, Any] = {"label": dict(opt.label), "value": opt.value}
+            if opt.next:
+                o["next"] = opt.next
+            if opt.language:
+                o["language"] = opt.language
+            out["options"].append(o)
+    if node.kind == "input":
+        v = node.validation or Validation()
+        vd: dict[str, Any] = {"type": v.type}
+        defaults = Validation()
+        for name in (
+            "min_length",
+            "max_length",
+            "min",
+            "max",
+            "integer",
+            "pattern",
+            "region",
+            "date_format",
+            "not_future",
+        ):
+            value = getattr(v, name)
+            if value != getattr(defaults, name):
+                vd[name] = value
+        out["validation"] = vd
+        if node.error:
+            out["error"] = dict(node.error)
+        if node.attempts != 3:
+            out["attempts"] = node.attempts
+        if node.on_fail:
+            out["on_fail"] = node.on_fail
+    if node.kind == "branch":
+        out["rules"] = [
+            {"when": [_condition_to_dict(c) for c in r.when], "next": r.next} for r in node.rules
+        ]
+        if node.default:
+            out["default"] = node.default
+    if node.next:
+        out["next"] = node.next
+    if node.note:
+        out["note"] = node.note
+    return out
+
+
+def _condition_to_dict(c: Condition) -> dict[str, Any]:
+    out: dict[str, Any] = {"on": c.on, "op": c.op}
+    if c.value is not None:
+        out["value"] = list(c.value) if isinstance(c.value, tuple) else c.value
+    return out

@@ -1,0 +1,182 @@
+"""Database models (SQLAlchemy 2.0, typed). The schema is managed by migrations/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as naive UTC (SQLite has no time zones) and read back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class User(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="editor")  # admin, editor, viewer
+    language: Mapped[str] = mapped_column(String(8), default="en")  # editor interface language
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Menu(db.Model):  # type: ignore[name-defined,misc]
+    """A menu being designed: its editable draft and its published versions."""
+
+    __tablename__ = "menus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    draft: Mapped[str] = mapped_column(Text)  # the menu document as JSON
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)  # serves unmapped codes
+    live_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("menu_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    versions: Mapped[list[MenuVersion]] = relationship(
+        back_populates="menu",
+        foreign_keys="MenuVersion.menu_id",
+        order_by="MenuVersion.number.desc()",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    live_version: Mapped[MenuVersion | None] = relationship(
+        foreign_keys=[live_version_id], post_update=True
+    )
+    service_codes: Mapped[list[ServiceCode]] = relationship(
+        back_populates="menu", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class MenuVersion(db.Model):  # type: ignore[name-defined,misc]
+    """A published, immutable menu document. Sessions stay on the version they began on."""
+
+    __tablename__ = "menu_versions"
+    __table_args__ = (UniqueConstraint("menu_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("menus.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    menu: Mapped[Menu] = relationship(back_populates="versions", foreign_keys=[menu_id])
+    published_by: Mapped[User | None] = relationship()
+
+
+class ServiceCode(db.Model):  # type: ignore[name-defined,misc]
+    """A USSD service code (stored normalised, e.g. "123*456") and the menu that serves it."""
+
+    __tablename__ = "service_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("menus.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    menu: Mapped[Menu] = relationship(back_populates="service_codes")
+
+
+class UssdSession(db.Model):  # type: ignore[name-defined,misc]
+    """One caller's USSD session: read once and written once per hop."""
+
+    __tablename__ = "ussd_sessions"
+    __table_args__ = (
+        UniqueConstraint("gateway", "external_id"),
+        Index("ix_ussd_sessions_phone_hash_updated_at", "phone_hash", "updated_at"),
+        Index("ix_ussd_sessions_started_at", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))  # the gateway's session id
+    phone: Mapped[str] = mapped_column(String(40))  # E.164 where it could be parsed
+    phone_hash: Mapped[str] = mapped_column(String(32))  # keyed hash, for logs and look-ups
+    service_code: Mapped[str] = mapped_column(String(40), default="")
+    network: Mapped[str] = mapped_column(String(40), default="")
+    menu_version_id: Mapped[int] = mapped_column(ForeignKey("menu_versions.id"))
+    state: Mapped[str] = mapped_column(Text)  # engine.State as JSON
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    last_request: Mapped[str] = mapped_column(String(200), default="")  # identity of last hop
+    last_screen: Mapped[str] = mapped_column(Text, default="")
+    last_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_text: Mapped[str] = mapped_column(Text, default="")  # AT cumulative text so far
+    trail: Mapped[str] = mapped_column(Text, default="[]")  # [[node, ms since start], ...]
+    current_node: Mapped[str] = mapped_column(String(64), default="")
+    hops: Mapped[int] = mapped_column(Integer, default=0)
+    is_simulation: Mapped[bool] = mapped_column(Boolean, default=False)
+    end_reason: Mapped[str] = mapped_column(String(40), default="")
+    gateway_duration_ms: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    menu_version: Mapped[MenuVersion] = relationship()
+    handoff: Mapped[Handoff | None] = relationship(back_populates="session", uselist=False)
+
+
+class Handoff(db.Model):  # type: ignore[name-defined,misc]
+    """The outbox: one Flex task to create per finished session (delivered by the dispatcher)."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("ussd_sessions.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attributes: Mapped[str] = mapped_column(Text)  # the TaskRouter task attributes as JSON
+    phone_hash: Mapped[str] = mapped_column(String(32), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    task_sid: Mapped[str | None] = mapped_column(String(34), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[UssdSession] = relationship(back_populates="handoff")

@@ -1,0 +1,45 @@
+"""Phone numbers: normalised to E.164, hashed with a key for logs, masked for display."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import phonenumbers
+
+
+def normalize(raw: str, default_region: str | None = None) -> str:
+    """E.164 where the number can be understood, else the digits as sent (never refused:
+    a caller whose operator formats numbers oddly must still be served)."""
+    compact = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    if compact.startswith("00"):
+        candidates = ["+" + compact[2:]]
+    elif compact.startswith("+"):
+        candidates = [compact]
+    elif compact.startswith("0"):  # national format with a trunk prefix: needs the region
+        candidates = [compact]
+    else:  # gateways in Ghana and elsewhere send 233244123456 without the plus
+        candidates = ["+" + compact, compact]
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(
+                candidate, None if candidate.startswith("+") else default_region
+            )
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return compact
+
+
+def phone_hash(phone: str, secret: str) -> str:
+    """A keyed hash of a number: stable for look-ups, meaningless without the key."""
+    key = hashlib.sha256(b"ussd-phone-hash:" + secret.encode()).digest()
+    return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def mask(phone: str) -> str:
+    """+221 77 *** ** 67 style: enough for a coordinator to tell callers apart, no more."""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:5] + "*" * (len(phone) - 7) + phone[-2:]

@@ -1,0 +1,116 @@
+"""The gateway webhooks: /ussd/<gateway> (pinned routes, DESIGN §3).
+
+Every request is checked in this order: body size, source address (403), shared token
+(401), wire format (400 with a one-line reason). An internal error never reaches the
+caller as an HTTP 500: they get a final apology screen in their language.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+from collections.abc import Sequence
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from .extensions import db
+from .gateways import GATEWAYS, BadRequest
+from .gateways.africastalking import AfricasTalking
+from .hops import Trace, answer, apology, log_failure, record_gateway_end
+
+bp = Blueprint("ussd", __name__, url_prefix="/ussd")
+log = logging.getLogger("ussd.webhooks")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str) -> list[Network]:
+    """USSD_ALLOWED_IPS: comma-separated addresses or CIDRs. Raises ValueError when invalid."""
+    return [
+        ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
+    ]
+
+
+def plain(status: int, reason: str) -> Response:
+    return Response(reason + "\n", status=status, mimetype="text/plain")
+
+
+def presented_token() -> str:
+    header = request.headers.get("X-USSD-Token")
+    if header:
+        return header
+    query = request.args.get("token")
+    if query:
+        return query
+    auth = request.authorization
+    if auth is not None and auth.type == "basic" and auth.password:
+        return auth.password
+    return ""
+
+
+def address_allowed(networks: Sequence[Network]) -> bool:
+    if not networks:
+        return True
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+@bp.before_request
+def guard() -> Response | None:
+    config = current_app.config
+    request.max_content_length = int(config["WEBHOOK_MAX_BYTES"])
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        return plain(413, f"body too large (limit {request.max_content_length} bytes)")
+    if not address_allowed(config["USSD_ALLOWED_NETWORKS"]):
+        return plain(403, "this address may not call the USSD webhooks")
+    expected = config.get("USSD_WEBHOOK_TOKEN") or ""
+    if not expected:
+        log.warning("USSD_WEBHOOK_TOKEN is not set: refusing webhook calls")
+        return plain(401, "webhook token not configured on the server (USSD_WEBHOOK_TOKEN)")
+    token = presented_token()
+    if not token:
+        return plain(401, "missing webhook token (X-USSD-Token header, token= or Basic auth)")
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        return plain(401, "wrong webhook token")
+    return None
+
+
+@bp.post("/<gateway_name>")
+def webhook(gateway_name: str) -> Response:
+    gateway = GATEWAYS.get(gateway_name)
+    if gateway is None:
+        abort(404)
+    try:
+        turn = gateway.parse(request)
+    except BadRequest as exc:
+        return plain(400, str(exc))
+    trace = Trace()
+    try:
+        screen = answer(turn, gateway, trace)
+    except Exception as exc:  # noqa: BLE001 - the caller must get a screen, not a 500
+        db.session.rollback()
+        log_failure(f"/ussd/{gateway_name}", exc, trace)
+        screen = apology(trace)
+    return gateway.render(screen, turn)
+
+
+@bp.post("/africastalking/events")
+def africastalking_events() -> Response:
+    """AT's end-of-session notification: how the session ended and how long it took."""
+    gateway = GATEWAYS["africastalking"]
+    assert isinstance(gateway, AfricasTalking)  # noqa: S101 - registry invariant
+    try:
+        session_id, status, duration = gateway.parse_event(request)
+    except BadRequest as exc:
+        return plain(400, str(exc))
+    try:
+        found = record_gateway_end("africastalking", session_id, status, duration)
+    except Exception as exc:  # noqa: BLE001 - AT would retry forever on a 500
+        db.session.rollback()
+        log_failure("/ussd/africastalking/events", exc, Trace())
+        return plain(200, "not recorded")
+    return plain(200, "recorded" if found else "unknown session")
