@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -25,15 +25,27 @@ from .menus import (
     save_draft,
     set_service_code,
 )
-from .models import Menu, MenuVersion
+from .models import Menu, MenuVersion, User
+from .users import (
+    ROLES,
+    AccountError,
+    admin_count,
+    create_user,
+    find_user,
+    generate_password,
+    hash_password,
+    validate_password,
+)
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(menu_cli)
+    app.cli.add_command(users_cli)
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the schema; on an empty database install the demo menu."""
     from flask_migrate import upgrade
@@ -151,3 +163,80 @@ def menu_export(out: str | None, name: str | None, draft: bool, number: int | No
         click.echo(f"Wrote {out}.", err=True)
     else:
         click.echo(text, nl=False)
+
+
+users_cli = AppGroup("users", help="Editor accounts (roles: admin, editor, viewer).")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
+@click.option("--language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--password", help="Omit to be asked for it (or --generate).")
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+def users_create(
+    email: str, role: str, language: str, password: str | None, generate: bool
+) -> None:
+    """Create an editor account."""
+    if generate:
+        password = generate_password()
+    elif not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password or "", role=role, language=language)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+    if generate:
+        click.echo(f"Password: {password}")
+
+
+@users_cli.command("ensure-admin")
+@click.option("--email", default="admin@example.org", show_default=True)
+def users_ensure_admin(email: str) -> None:
+    """Create an admin with a generated password if there is none, and say how to log in."""
+    if admin_count():
+        click.echo(
+            "An admin account exists. Reset a password with "
+            "`flask --app app users reset-password EMAIL`."
+        )
+        return
+    password = generate_password()
+    user = create_user(email, password, role="admin")
+    db.session.commit()
+    click.echo(
+        f"Created the admin account. Log in to the editor as {user.email} "
+        f"with the password: {password}"
+    )
+    click.echo("(Shown once. Change it in the editor, or with users reset-password.)")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password", help="Omit to generate one.")
+def users_reset_password(email: str, password: str | None) -> None:
+    """Set a new password (generated unless given) and unlock the account."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    new_password = password or generate_password()
+    try:
+        validate_password(new_password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    user.password_hash = hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.commit()
+    click.echo(
+        f"Password of {user.email} reset." + ("" if password else f" New password: {new_password}")
+    )
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List accounts with their roles."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.email}\t{user.role}\t{state}")

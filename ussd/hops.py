@@ -108,10 +108,14 @@ def answer(
         now - timedelta(minutes=window),
     )
     fingerprint = request_fingerprint(turn)
-    if row is not None and turn.new_session and not _is_repeat(row, turn, fingerprint, now):
-        # The gateway reused a session id (Nalo without SESSIONID keys sessions by number).
-        _retire(row)
-        row = None
+    if row is not None and turn.new_session and turn.reused_id:
+        if not _is_repeat(row, turn, fingerprint, now):
+            # A new dial under a session key the gateway reuses (Nalo without SESSIONID):
+            # the old session steps aside, and may be offered to continue.
+            _retire(row)
+            if window > 0 and not simulation and row.updated_at >= now - timedelta(minutes=window):
+                earlier = row if _resumable(row) else earlier
+            row = None
     hop = _Hop(turn, gateway, phone, trace, now, fingerprint, simulation, queue_task)
     if row is None:
         if turn.new_session is False:
@@ -145,15 +149,16 @@ def _load(
         .limit(4)
     ).all()
     row = next((r for r in rows if r.gateway == gateway and r.external_id == external_id), None)
-    earlier = None
-    for r in rows:
-        if r is row or r.last_end:
-            continue
-        state = _effective_state(r)
-        if state is not None and state.answers and not state.finished:
-            earlier = r
-            break
+    earlier = next((r for r in rows if r is not row and _resumable(r)), None)
     return row, earlier
+
+
+def _resumable(row: Row[Any]) -> bool:
+    """An unfinished session with at least one answer, which a redial may continue."""
+    if row.last_end or row.status not in RESUMABLE:
+        return False
+    state = _effective_state(row)
+    return state is not None and bool(state.answers) and not state.finished
 
 
 def _effective_state(row: Row[Any]) -> State | None:

@@ -41,7 +41,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['live_version_id'], ['menu_versions.id'], name=op.f('fk_menus_live_version_id_menu_versions'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_menus_updated_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_menus')),
     sa.UniqueConstraint('name', name=op.f('uq_menus_name'))
@@ -61,6 +60,10 @@ def upgrade():
     )
     with op.batch_alter_table('menu_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_menu_versions_menu_id'), ['menu_id'], unique=False)
+
+    # menus <-> menu_versions refer to each other: the cycle is closed once both exist.
+    with op.batch_alter_table('menus', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_menus_live_version_id_menu_versions'), 'menu_versions', ['live_version_id'], ['id'], ondelete='SET NULL', use_alter=True)
 
     op.create_table('service_codes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -150,6 +153,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_service_codes_menu_id'))
 
     op.drop_table('service_codes')
+    with op.batch_alter_table('menus', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_menus_live_version_id_menu_versions'), type_='foreignkey')
+
     with op.batch_alter_table('menu_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_menu_versions_menu_id'))
 

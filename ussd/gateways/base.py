@@ -40,6 +40,7 @@ class Turn:
     dialled: str = ""  # the full dialled string when the gateway sends it (*123*456*1#)
     request_key: str | None = None  # identifies this request within its session, if any
     end: str | None = None  # the gateway reports the session over: "release", "timeout"
+    reused_id: bool = False  # the session id is not unique per session (Nalo's MSISDN key)
     extra: tuple[tuple[str, str], ...] = ()  # values to echo back (Nalo USERID, ...)
 
     def echo(self, name: str, default: str = "") -> str:
@@ -65,7 +66,7 @@ class Gateway:
         if not raw:
             raise BadRequest("empty body: expected a JSON object")
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))  # JSON on the wire is UTF-8 (RFC 8259)
         except UnicodeDecodeError:
             raise BadRequest("body is not valid UTF-8") from None
         except ValueError:

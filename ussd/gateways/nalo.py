@@ -32,7 +32,8 @@ class Nalo(Gateway):
         # Older Nalo payloads carry no SESSIONID: the number is then the session key, and a
         # first request (MSGTYPE true) replaces whatever session that number had.
         session_id = text_field(data, "SESSIONID", required=False, numbers=True)
-        if not session_id:
+        reused_id = not session_id
+        if reused_id:
             session_id = f"msisdn:{msisdn}"
         if first and userdata and not is_dialled_string(userdata):
             raise BadRequest("field USERDATA must be the dialled code on a first request")
@@ -43,6 +44,7 @@ class Nalo(Gateway):
             new_session=bool(first),
             input="" if first else userdata,
             dialled=userdata if first else "",
+            reused_id=reused_id,
             extra=(("USERID", user_id), ("MSISDN", msisdn)),
         )
 

@@ -1,0 +1,28 @@
+"""gunicorn settings for a 1-2 core VM: `gunicorn -c gunicorn.conf.py 'app:create_app()'`.
+
+Every value can be overridden from the environment (PORT, BIND, WEB_CONCURRENCY, ...).
+"""
+
+import os
+
+# Listen on localhost by default: put nginx (TLS) in front, see docs/deploy.md.
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# Sync workers: a hop is short CPU work plus one SQLite/PostgreSQL round trip. Two per core
+# keeps both cores busy while one worker waits on the database.
+workers = int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Gateways give up after about 10 s; a request still running after 30 s is stuck.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take the service down.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+# Access log off unless asked for; when on, the path is logged without its query string,
+# so a webhook token passed as ?token= never reaches a log file.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "ussd-flex"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: ruff, pytest (SQLite always, PostgreSQL too when
+# TEST_DATABASE_URL is set), browser tests in Debian's chromium, and the Flex plugin's tests.
+# Installs what it needs: Python packages in .venv, chromium (apt), the plugin's npm packages.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh test || exit 1
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium for the browser tests"
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq && \
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || {
+            echo "could not install chromium" >&2; exit 1; }
+fi
+failed=()
+echo "==> ruff"
+.venv/bin/ruff check . || failed+=(ruff)
+echo "==> pytest${TEST_DATABASE_URL:+ (SQLite and PostgreSQL)}"
+.venv/bin/pytest "$@" || failed+=(pytest)
+if [ -f flex-plugin/package-lock.json ]; then
+    echo "==> flex plugin"
+    (cd flex-plugin && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed+=(flex-plugin)
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+echo "All tests passed."

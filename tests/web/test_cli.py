@@ -1,0 +1,110 @@
+"""Operator commands: init-db, menu import/export/lint."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from tests.conftest import rows
+from ussd.menu import parse_menu
+
+DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+
+
+def test_init_db_is_idempotent(app, runner):
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert "Database is up to date." in second.output
+    assert rows(app, "SELECT COUNT(*) FROM menus")[0][0] == 1
+    assert rows(app, "SELECT COUNT(*) FROM menu_versions")[0][0] == 1
+
+
+def test_lint_demo_passes_with_warnings(runner, tmp_path):
+    path = tmp_path / "demo.json"
+    path.write_text(json.dumps(DEMO))
+    result = runner.invoke(args=["menu", "lint", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: node thanks [fr]: text: ç forces UCS-2" in result.output
+    assert "0 error(s)" in result.output
+
+
+def test_lint_reports_errors_with_node_and_fails(runner, tmp_path):
+    broken = json.loads(json.dumps(DEMO))
+    broken["nodes"][1]["options"][0]["next"] = "nowhere"
+    del broken["nodes"][2]["text"]["fr"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    result = runner.invoke(args=["menu", "lint", str(path)])
+    assert result.exit_code == 1
+    assert "error: node location: option 1 leads to a missing node 'nowhere'" in result.output
+    assert "warning: node support_type [fr]: text is not translated" in result.output
+
+
+def test_lint_format_errors(runner, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"name": "x", "nodes": [{"id": "a", "kind": "rocket"}]}')
+    result = runner.invoke(args=["menu", "lint", str(path)])
+    assert result.exit_code == 1
+    assert "node a: kind must be one of" in result.output
+
+
+def test_import_publish_and_dial(app, runner, client, tmp_path):
+    from tests.conftest import at_turn
+
+    document = json.loads(json.dumps(DEMO))
+    document["name"] = "Clinic line"
+    document["nodes"][0]["text"] = {"en": "Clinic", "fr": "Clinique"}
+    path = tmp_path / "clinic.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["menu", "import", str(path), "--publish", "--code", "*321#"])
+    assert result.exit_code == 0, result.output
+    assert "Published version 1" in result.output
+    assert (
+        at_turn(client, "", session="c1", code="*321#")
+        .get_data(as_text=True)
+        .startswith("CON Clinic")
+    )
+    assert at_turn(client, "", session="c2").get_data(as_text=True).startswith("CON Welcome")
+
+
+def test_import_refuses_publishing_with_errors(app, runner, tmp_path):
+    broken = json.loads(json.dumps(DEMO))
+    broken["nodes"][0]["next"] = "ghost"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    result = runner.invoke(args=["menu", "import", str(path), "--publish"])
+    assert result.exit_code == 1
+    assert "not published" in result.output
+    assert rows(app, "SELECT COUNT(*) FROM menu_versions")[0][0] == 1
+
+
+def test_export_round_trips(runner, tmp_path):
+    out = tmp_path / "out.json"
+    result = runner.invoke(args=["menu", "export", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert parse_menu(json.loads(out.read_text())) == parse_menu(DEMO)
+    stdout = runner.invoke(args=["menu", "export", "--draft"])
+    assert parse_menu(json.loads(stdout.output)) == parse_menu(DEMO)
+
+
+def test_users_create_and_ensure_admin(app, runner):
+    result = runner.invoke(args=["users", "ensure-admin"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("with the password: ")[1].split()[0]
+    again = runner.invoke(args=["users", "ensure-admin"])
+    assert "An admin account exists" in again.output
+    created = runner.invoke(
+        args=["users", "create", "Coord@Example.org", "--role", "viewer", "--generate"]
+    )
+    assert created.exit_code == 0 and "Created viewer coord@example.org" in created.output
+    duplicate = runner.invoke(args=["users", "create", "coord@example.org", "--password", "x" * 12])
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    weak = runner.invoke(args=["users", "create", "new@example.org", "--password", "short"])
+    assert weak.exit_code == 1 and "at least 10 characters" in weak.output
+    accounts = rows(app, "SELECT email, role, password_hash FROM users ORDER BY email")
+    assert [(a.email, a.role) for a in accounts] == [
+        ("admin@example.org", "admin"),
+        ("coord@example.org", "viewer"),
+    ]
+    assert accounts[0].password_hash.startswith("$argon2") and password not in accounts[0][2]
