@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_commands(app)
+    register_dispatcher(app)
     return app
 
 
@@ -61,6 +62,8 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_logging(app: Flask) -> None:
     level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
     logging.getLogger("ussd").setLevel(level)
+    # The Twilio SDK logs every request line at INFO; ours carry no secrets, but keep quiet.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -93,9 +96,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from ussd.flex_events import bp as flex_events
     from ussd.webhooks import bp as webhooks
 
     app.register_blueprint(webhooks)
+    app.register_blueprint(flex_events)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -120,6 +125,12 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def register_dispatcher(app: Flask) -> None:
+    from ussd.dispatch import register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

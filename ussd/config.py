@@ -50,6 +50,34 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
     ("TWILIO_WORKSPACE_SID", str, "", "TaskRouter workspace SID (WS…)"),
     ("TWILIO_WORKFLOW_SID", str, "", "TaskRouter workflow SID (WW…) that routes USSD tasks"),
     ("TWILIO_TASK_CHANNEL", str, "ussd", "TaskRouter task channel unique name for USSD tasks"),
+    ("TWILIO_HTTP_TIMEOUT", float, 10.0, "seconds to wait for Twilio before retrying later"),
+    (
+        "PUBLIC_URL",
+        str,
+        "",
+        "the service's public base URL, e.g. https://ussd.example.org "
+        "(checks Twilio signatures behind a proxy; empty: taken from each request)",
+    ),
+    (
+        "DISPATCH_INTERVAL_SECONDS",
+        float,
+        5.0,
+        "how often each server process looks for hand-offs to deliver (new ones are sent at once)",
+    ),
+    (
+        "DISPATCH_LEASE_SECONDS",
+        int,
+        60,
+        "how long a claimed hand-off is reserved for the "
+        "process delivering it before another may take it over",
+    ),
+    (
+        "CALLBACK_DEDUP_HOURS",
+        float,
+        24.0,
+        "a caller who asks again within this time while "
+        "their first task is open gets no second task (0 disables)",
+    ),
     ("SESSION_TIMEOUT_SECONDS", int, 180, "a session idle this long is treated as dropped"),
     (
         "RESUME_WINDOW_MINUTES",
@@ -148,3 +176,19 @@ def screen_caps(spec: str) -> dict[str, int]:
             )
         caps[name.strip()] = int(value)
     return caps
+
+
+def sample_env() -> str:
+    """The text of .env.sample (regenerate with `python -m ussd.config > .env.sample`)."""
+    lines = [
+        "# Configuration for ussd-flex. Copy to .env (scripts/run.sh does it for you) and edit.",
+        "# Every variable is optional; the comment says what it does, the value is the default.",
+        "",
+    ]
+    for name, _kind, default, doc in VARIABLES:
+        lines += [f"# {doc}", f"{name}={'' if default in (None, '') else default}", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(sample_env(), end="")

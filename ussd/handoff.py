@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from .engine import State
 from .extensions import db
@@ -78,6 +78,23 @@ def task_attributes(
     return attributes
 
 
+def open_handoff_for(phone_hash: str, since: datetime) -> int | None:
+    """The caller's latest hand-off made after `since` whose task is still open, if any."""
+    found: int | None = db.session.scalar(
+        select(Handoff.id)
+        .where(
+            Handoff.phone_hash == phone_hash,
+            Handoff.kind == "create",
+            Handoff.created_at >= since,
+            Handoff.status.in_(("pending", "delivering", "delivered")),
+            Handoff.task_status.not_in(("completed", "canceled", "deleted")),
+        )
+        .order_by(Handoff.id.desc())
+        .limit(1)
+    )
+    return found
+
+
 def queue_handoff(
     *,
     session_id: int,
@@ -89,7 +106,10 @@ def queue_handoff(
     menu_name: str,
     menu_version: int,
     submitted_at: datetime,
+    target_id: int | None = None,
 ) -> None:
+    """Add the hand-off to the outbox: a new task, or (with `target_id`) an update of the
+    caller's open task."""
     attributes = task_attributes(
         external_id=external_id,
         phone=phone,
@@ -102,12 +122,16 @@ def queue_handoff(
     db.session.execute(
         insert(Handoff.__table__).values(
             session_id=session_id,
+            kind="update" if target_id else "create",
+            target_id=target_id,
             status="pending",
             attributes=json.dumps(attributes, ensure_ascii=False, separators=(",", ":")),
             phone_hash=phone_hash,
             attempts=0,
             next_attempt_at=submitted_at,
+            lease_owner="",
             last_error="",
+            task_status="",
             created_at=submitted_at,
             updated_at=submitted_at,
         )

@@ -21,11 +21,12 @@ from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import engine
+from .dispatch import notify_dispatcher
 from .engine import CompiledMenu, Context, Result, Screen, State
 from .extensions import db
 from .gateways.base import Gateway, Turn
 from .gsm import Budget
-from .handoff import queue_handoff
+from .handoff import open_handoff_for, queue_handoff
 from .menus import cache, normalize_code
 from .models import UssdSession, utcnow
 from .phones import normalize, phone_hash
@@ -237,6 +238,7 @@ class _Hop:
         self.simulation = simulation
         self.queue_task = queue_task
         self.config = current_app.config
+        self.queued = False
 
     def context(self, service_code: str) -> Context:
         return Context(
@@ -321,10 +323,15 @@ class _Hop:
             "ended_at": self.now if result.screen.end else None,
         }
         try:
-            session_id = db.session.execute(insert(SESSIONS).values(**values)).inserted_primary_key[
-                0
-            ]
-            self.after(result, session_id, version_id, code)
+            inserted = db.session.execute(insert(SESSIONS).values(**values))
+            session_id = inserted.inserted_primary_key[0]
+            replaced = self.after(result, session_id, version_id, code)
+            if replaced is not None:
+                db.session.execute(
+                    update(SESSIONS)
+                    .where(SESSIONS.c.id == session_id)
+                    .values(last_screen=replaced.text, last_end=replaced.end)
+                )
             db.session.commit()
         except IntegrityError:
             # The same first request arrived twice at once: the other one created the session.
@@ -338,7 +345,9 @@ class _Hop:
             if row is None:
                 raise
             return Screen(row.last_screen, row.last_end)
-        return result.screen
+        if self.queued:
+            notify_dispatcher()
+        return replaced or result.screen
 
     # -- later requests -----------------------------------------------------------------------
 
@@ -420,22 +429,35 @@ class _Hop:
             db.session.rollback()
             fresh = db.session.execute(select(SESSIONS).where(SESSIONS.c.id == row.id)).one()
             return Screen(fresh.last_screen, fresh.last_end)
-        self.after(result, row.id, version_id, row.service_code, started_at=row.started_at)
+        screen = result.screen
+        replaced = self.after(result, row.id, version_id, row.service_code)
+        if replaced is not None:  # a repeat request: store the screen actually sent
+            screen = replaced
+            db.session.execute(
+                update(SESSIONS)
+                .where(SESSIONS.c.id == row.id)
+                .values(last_screen=screen.text, last_end=screen.end)
+            )
         db.session.commit()
-        return result.screen
+        if self.queued:
+            notify_dispatcher()
+        return screen
 
     def after(
-        self,
-        result: Result,
-        session_id: int,
-        version_id: int,
-        service_code: str,
-        started_at: datetime | None = None,
-    ) -> None:
-        """Queue the Flex hand-off when the menu reached one (same transaction)."""
+        self, result: Result, session_id: int, version_id: int, service_code: str
+    ) -> Screen | None:
+        """Queue the Flex hand-off when the menu reached one (same transaction).
+
+        A caller whose earlier task is still open gets no second task: the request is
+        queued as an update of that task, and the returned screen says it is already queued.
+        """
         if result.event != "handoff" or (self.simulation and not self.queue_task):
-            return
-        _, number, name = cache().compiled(version_id)
+            return None
+        menu, number, name = cache().compiled(version_id)
+        hours = float(self.config.get("CALLBACK_DEDUP_HOURS", 24))
+        target = None
+        if hours > 0 and not self.simulation:
+            target = open_handoff_for(self.trace.phone_hash, self.now - timedelta(hours=hours))
         queue_handoff(
             session_id=session_id,
             external_id=self.turn.session_id,
@@ -446,7 +468,12 @@ class _Hop:
             menu_name=name,
             menu_version=number,
             submitted_at=self.now,
+            target_id=target,
         )
+        self.queued = True
+        if target is None:
+            return None
+        return Screen(menu.message(result.state.lang, "already_queued"), end=True)
 
 
 def _status(result: Result, current: str) -> str:

@@ -106,8 +106,12 @@ def _check_node_settings(node: Node, doc: MenuDocument, add) -> None:  # type: i
         if v.min_length is not None and v.max_length is not None and v.min_length > v.max_length:
             add("error", node.id, "the minimum length is greater than the maximum length")
         if v.type == "number" and (v.min is None or v.min <= 0) and (v.max is None or v.max >= 0):
-            add("warning", node.id, "0 means Back on every screen, so callers cannot answer 0 "
-                "here: set a minimum of 1 or ask for the number plus one")
+            add(
+                "warning",
+                node.id,
+                "0 means Back on every screen, so callers cannot answer 0 "
+                "here: set a minimum of 1 or ask for the number plus one",
+            )
     if node.asks or node.kind in ("message", "end"):
         if not any(t.strip() for t in node.text.values()):
             if node.kind != "menu":

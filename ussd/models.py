@@ -158,7 +158,11 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Handoff(db.Model):  # type: ignore[name-defined,misc]
-    """The outbox: one Flex task to create per finished session (delivered by the dispatcher)."""
+    """The outbox: one Flex task per finished session, delivered by ussd/dispatch.py.
+
+    kind "create" makes a task; kind "update" adds a repeat request from the same caller to
+    the open task of `target_id` (callback de-duplication) instead of making a second one.
+    """
 
     __tablename__ = "handoffs"
     __table_args__ = (Index("ix_handoffs_status_next_attempt_at", "status", "next_attempt_at"),)
@@ -167,16 +171,44 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
     session_id: Mapped[int] = mapped_column(
         ForeignKey("ussd_sessions.id", ondelete="CASCADE"), unique=True
     )
+    kind: Mapped[str] = mapped_column(String(8), default="create")
+    target_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("handoffs.id", ondelete="SET NULL"),
+        index=True,
+    )
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attributes: Mapped[str] = mapped_column(Text)  # the TaskRouter task attributes as JSON
     phone_hash: Mapped[str] = mapped_column(String(32), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str] = mapped_column(String(32), default="")
     last_error: Mapped[str] = mapped_column(String(500), default="")
     task_sid: Mapped[str | None] = mapped_column(String(34), index=True)
+    task_status: Mapped[str] = mapped_column(String(16), default="")  # from TaskRouter events
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first reservation accepted
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # completed or canceled
 
     session: Mapped[UssdSession] = relationship(back_populates="handoff")
+
+
+class TaskEvent(db.Model):  # type: ignore[name-defined,misc]
+    """A TaskRouter event about one of our tasks (POST /flex/events)."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    handoff_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("handoffs.id", ondelete="CASCADE"),
+        index=True,
+    )
+    task_sid: Mapped[str] = mapped_column(String(34), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    event_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ussd.config import VARIABLES, database_uri, from_environment, screen_caps
+from ussd.config import VARIABLES, database_uri, from_environment, sample_env, screen_caps
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,6 +16,7 @@ def test_env_sample_documents_every_variable_with_a_comment():
         assert lines[index - 1].startswith("# ") and len(lines[index - 1]) > 10, name
     names = {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
     assert names == {name for name, *_ in VARIABLES}
+    assert (ROOT / ".env.sample").read_text() == sample_env(), "python -m ussd.config > .env.sample"
 
 
 def test_types_and_defaults():

@@ -1,0 +1,350 @@
+"""Deliver the hand-off outbox to TaskRouter: exactly one task per finished session.
+
+A claim is a lease: the row is marked `delivering` with an owner token and an expiry well
+beyond the HTTP timeout, so a worker killed mid-delivery only delays its row until the
+lease runs out. Claims are atomic across processes and hosts: `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, one conditional UPDATE per row on SQLite. Every attempt after the first looks
+the task up by `ussd_session_id` before creating it, so an attempt that reached Twilio but
+was never recorded (a timeout, a killed worker) is not made twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from .extensions import db
+from .models import Handoff, utcnow
+from .taskrouter import DeliveryError, Gone, Refused, TaskRouter, missing_settings
+
+log = logging.getLogger("ussd.dispatch")
+HANDOFFS = Handoff.__table__
+CLOSED_TASK = ("completed", "canceled", "deleted")
+
+
+@dataclass
+class Report:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    waiting: int = 0  # pending but not sent (Twilio not configured)
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (
+            f"claimed {self.claimed}, delivered {self.delivered}, to retry {self.retried}, "
+            f"failed {self.failed}"
+        )
+        if self.waiting:
+            text += f", waiting {self.waiting}"
+        return text
+
+
+def backoff(attempts: int, base: float = 5.0, cap: float = 600.0) -> float:
+    """Seconds before the next attempt: exponential, capped, with jitter (0.5x to 1.5x)."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay * (0.5 + random.random())  # noqa: S311 - jitter, not security
+
+
+def router() -> TaskRouter | None:
+    config = current_app.config
+    if missing_settings(config):
+        return None
+    cached = current_app.extensions.get("ussd_taskrouter")
+    if cached is None:
+        cached = TaskRouter.from_config(config)
+        current_app.extensions["ussd_taskrouter"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _due(now: datetime) -> Any:
+    target = aliased(Handoff)
+    target_has_task = exists().where(target.id == Handoff.target_id, target.task_sid.is_not(None))
+    return and_(
+        or_(
+            and_(Handoff.status == "pending", Handoff.next_attempt_at <= now),
+            and_(Handoff.status == "delivering", Handoff.lease_expires_at < now),
+        ),
+        or_(Handoff.kind == "create", target_has_task),
+    )
+
+
+def claim(limit: int, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Claim up to `limit` due hand-offs; return (id, lease owner) for each."""
+    now = now or utcnow()
+    owner = secrets.token_hex(8)
+    lease = timedelta(seconds=float(current_app.config.get("DISPATCH_LEASE_SECONDS", 60)))
+    values = {
+        "status": "delivering",
+        "lease_owner": owner,
+        "lease_expires_at": now + lease,
+        "attempts": Handoff.attempts + 1,
+        "updated_at": now,
+    }
+    order = (Handoff.next_attempt_at, Handoff.id)
+    if db.engine.dialect.name == "postgresql":
+        ids = db.session.scalars(
+            select(Handoff.id)
+            .where(_due(now))
+            .order_by(*order)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Handoff)
+        ).all()
+        if ids:
+            db.session.execute(update(Handoff).where(Handoff.id.in_(ids)).values(**values))
+        db.session.commit()
+        return [(i, owner) for i in ids]
+    candidates = db.session.scalars(
+        select(Handoff.id).where(_due(now)).order_by(*order).limit(limit)
+    ).all()
+    claimed = []
+    for handoff_id in candidates:
+        # The due condition is repeated in the UPDATE: of two racing claimers, one wins.
+        result = db.session.execute(
+            update(Handoff).where(Handoff.id == handoff_id, _due(now)).values(**values)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append((handoff_id, owner))
+        db.session.commit()
+    return claimed
+
+
+def merged_attributes(target: Handoff) -> tuple[dict[str, Any], list[int]]:
+    """The target's task attributes with every repeat request merged in, and those rows' ids."""
+    attributes: dict[str, Any] = json.loads(target.attributes)
+    repeats = db.session.scalars(
+        select(Handoff)
+        .where(Handoff.target_id == target.id, Handoff.kind == "update", Handoff.status != "failed")
+        .order_by(Handoff.id)
+    ).all()
+    if repeats:
+        updates = []
+        for row in repeats:
+            later = json.loads(row.attributes)
+            updates.append(
+                {key: later.get(key) for key in ("submitted_at", "ussd_session_id", "answers")}
+            )
+            if later.get("callback") == "Yes":
+                attributes["callback"] = "Yes"
+        attributes["updates"] = updates
+    return attributes, [row.id for row in repeats]
+
+
+def _finish(handoff_id: int, owner: str, **values: Any) -> bool:
+    """Record the outcome, unless the lease was lost meanwhile (then the new owner decides)."""
+    values.setdefault("updated_at", utcnow())
+    result = db.session.execute(
+        update(Handoff)
+        .where(
+            Handoff.id == handoff_id, Handoff.lease_owner == owner, Handoff.status == "delivering"
+        )
+        .values(lease_owner="", lease_expires_at=None, **values)
+    )
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report) -> None:
+    row = db.session.get(Handoff, handoff_id, populate_existing=True)
+    if row is None or row.lease_owner != owner:
+        return
+    try:
+        if row.kind == "update":
+            _deliver_update(taskrouter, row, owner, report)
+        else:
+            _deliver_create(taskrouter, row, owner, report)
+    except Refused as exc:
+        _finish(handoff_id, owner, status="failed", last_error=exc.reason)
+        log.error("hand-off %s failed: %s", handoff_id, exc.reason)
+        report.failed += 1
+    except DeliveryError as exc:
+        delay = backoff(row.attempts, float(current_app.config.get("DISPATCH_BACKOFF_BASE", 5.0)))
+        _finish(
+            handoff_id,
+            owner,
+            status="pending",
+            last_error=exc.reason,
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
+        )
+        log.warning("hand-off %s will be retried in %.0f s: %s", handoff_id, delay, exc.reason)
+        report.retried += 1
+
+
+def _deliver_create(taskrouter: TaskRouter, row: Handoff, owner: str, report: Report) -> None:
+    attributes, merged_ids = merged_attributes(row)
+    session_id = str(attributes.get("ussd_session_id") or "")
+    db.session.commit()  # no transaction stays open while Twilio is called
+    task_sid = taskrouter.find_task(session_id) if row.attempts > 1 and session_id else None
+    if task_sid is None:
+        task_sid = taskrouter.create_task(attributes)
+    now = utcnow()
+    if _finish(
+        row.id,
+        owner,
+        status="delivered",
+        task_sid=task_sid,
+        delivered_at=now,
+        last_error="",
+        task_status="created",
+    ):
+        if merged_ids:  # repeat requests that were folded into the new task
+            db.session.execute(
+                update(Handoff)
+                .where(Handoff.id.in_(merged_ids), Handoff.status == "pending")
+                .values(
+                    status="delivered",
+                    task_sid=task_sid,
+                    delivered_at=now,
+                    updated_at=now,
+                    last_error="",
+                )
+            )
+            db.session.commit()
+        report.delivered += 1
+        log.info("hand-off %s delivered as task %s", row.id, task_sid)
+
+
+def _deliver_update(taskrouter: TaskRouter, row: Handoff, owner: str, report: Report) -> None:
+    target = db.session.get(Handoff, row.target_id) if row.target_id else None
+    if target is None or target.status == "failed" or target.task_status in CLOSED_TASK:
+        _make_standalone(row, owner, "the earlier task is closed: a new task will be made")
+        return
+    attributes, _ = merged_attributes(target)
+    task_sid = str(target.task_sid)
+    db.session.commit()
+    try:
+        taskrouter.update_task(task_sid, attributes)
+    except Gone as exc:
+        _make_standalone(row, owner, exc.reason)
+        return
+    if _finish(
+        row.id, owner, status="delivered", task_sid=task_sid, delivered_at=utcnow(), last_error=""
+    ):
+        report.delivered += 1
+        log.info("hand-off %s added to task %s", row.id, task_sid)
+
+
+def _make_standalone(row: Handoff, owner: str, why: str) -> None:
+    """A repeat request whose first task can no longer take it becomes a task of its own."""
+    _finish(
+        row.id,
+        owner,
+        status="pending",
+        kind="create",
+        target_id=None,
+        next_attempt_at=utcnow(),
+        last_error=why[:480],
+    )
+
+
+def dispatch_due(limit: int = 50, now: datetime | None = None) -> Report:
+    """Deliver every hand-off that is due (used by the background thread and the CLI)."""
+    report = Report()
+    taskrouter = router()
+    if taskrouter is None:
+        missing = ", ".join(missing_settings(current_app.config))
+        reason = f"waiting: Twilio is not configured ({missing})"
+        result = db.session.execute(
+            update(Handoff)
+            .where(Handoff.status == "pending", Handoff.last_error != reason)
+            .values(last_error=reason)
+        )
+        db.session.commit()
+        report.waiting = (
+            db.session.scalar(
+                select(db.func.count()).select_from(Handoff).where(Handoff.status == "pending")
+            )
+            or 0
+        )
+        if report.waiting and result.rowcount:  # type: ignore[attr-defined]
+            log.warning("%d hand-off(s) %s", report.waiting, reason)
+        report.notes.append(reason)
+        return report
+    while True:
+        batch = claim(limit, now)
+        report.claimed += len(batch)
+        for handoff_id, owner in batch:
+            deliver(taskrouter, handoff_id, owner, report)
+        if len(batch) < limit:
+            return report
+
+
+class Dispatcher:
+    """Background delivery in a server process: woken by new hand-offs, else polls."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.last_run = 0.0  # monotonic time of the last completed pass (for readiness)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._loop, name="ussd-dispatcher", daemon=True
+                )
+                self.thread.start()
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def _loop(self) -> None:
+        interval = float(self.app.config.get("DISPATCH_INTERVAL_SECONDS", 5))
+        while not self._stopping.is_set():
+            self.wake.wait(timeout=interval)
+            self.wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                with self.app.app_context():
+                    dispatch_due()
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
+                log.error("dispatcher pass failed: %s", type(exc).__name__)
+                time.sleep(min(interval, 5))
+            finally:
+                self.last_run = time.monotonic()
+
+
+def notify_dispatcher() -> None:
+    dispatcher = current_app.extensions.get("ussd_dispatcher")
+    if dispatcher is not None:
+        dispatcher.notify()
+
+
+def register(app: Flask) -> None:
+    """Run a dispatcher in every serving process (started by its first request, so CLI
+    commands and tests never start one)."""
+    if app.testing or not app.config.get("DISPATCHER_ENABLED", True):
+        return
+    dispatcher = Dispatcher(app)
+    app.extensions["ussd_dispatcher"] = dispatcher
+
+    @app.before_request
+    def start_dispatcher() -> None:
+        if not dispatcher.alive:
+            dispatcher.start()
