@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, Response
+from flask import Flask, Response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,10 +44,20 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": True},  # no numbers in error logs
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="ussd_editor",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # menu imports; webhooks are capped far lower
     )
     if test_config:
         app.config.from_mapping(test_config)
+    # Cookies only over HTTPS once the service has an https:// public URL (a plain-HTTP
+    # localhost trial must still be able to sign in).
+    secure = str(app.config.get("PUBLIC_URL", "")).startswith("https://")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if name not in (test_config or {}):
+            app.config[name] = secure
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -96,26 +108,59 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import editor
+    from ussd.extensions import csrf
     from ussd.flex_events import bp as flex_events
     from ussd.webhooks import bp as webhooks
 
+    # Gateways and Twilio authenticate with a token or a signature, not a browser session.
+    csrf.exempt(webhooks)
+    csrf.exempt(flex_events)
     app.register_blueprint(webhooks)
     app.register_blueprint(flex_events)
+    editor.init_app(app)
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect(url_for("editor.menus"))
 
     @app.get("/healthz")
     def healthz() -> Response:
         return Response("ok\n", mimetype="text/plain")
 
 
+ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("Your role does not allow this. Ask an admin if you need it.")),
+    404: (_l("Not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    429: (_l("Too many requests"), _l("Slow down a little and try again.")),
+    500: (_l("Something went wrong"), _l("The error is logged. Try again, or tell your admin.")),
+}
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(413)
-    def too_large(_error: Exception) -> Response:
-        return Response("body too large\n", status=413, mimetype="text/plain")
+    """HTML error pages in the editor; a one-line text everywhere else (gateways, monitors)."""
+
+    def render_error(status: int, text: str | None = None) -> Response | tuple[str, int]:
+        title, default = ERROR_PAGES[status]
+        if request.path.startswith("/editor"):
+            return render_template("errors/error.html", title=title, text=text or default), status
+        return Response(f"{text or default}\n", status=status, mimetype="text/plain")
+
+    for status in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(status, lambda error, s=status: render_error(s))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> Response | tuple[str, int]:
+        return render_error(400, str(_l("The form expired or came from another site. Reload "
+                                         "the page and try again.")))
 
     @app.errorhandler(500)
-    def internal_error(_error: Exception) -> Response:
+    def internal_error(_error: Exception) -> Response | tuple[str, int]:
         db.session.rollback()
-        return Response("internal error\n", status=500, mimetype="text/plain")
+        return render_error(500)
 
 
 def register_security_headers(app: Flask) -> None:

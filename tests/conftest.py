@@ -54,6 +54,18 @@ def _migrate_and_install(app: Flask) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production argon2 costs ~0.2 s a hash by design; tests need many accounts."""
+    from argon2 import PasswordHasher
+
+    from ussd import users
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", hasher)
+    monkeypatch.setattr(users, "_DUMMY_HASH", hasher.hash("dummy"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite database with the demo menu, copied for every test."""

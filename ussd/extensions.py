@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -22,3 +25,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)  # batch mode: ALTER TABLE on SQLite
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()

@@ -89,8 +89,15 @@ def answer(
     trace: Trace | None = None,
     simulation: bool = False,
     queue_task: bool = True,
+    version_id: int | None = None,
 ) -> Screen:
-    """The screen to send back for `turn`. Raises only on internal errors."""
+    """The screen to send back for `turn`. Raises only on internal errors.
+
+    `version_id` runs a given version instead of the one live for the service code (the
+    editor's simulator runs drafts this way); `simulation` keeps the session out of
+    resume offers, de-duplication and analytics, and `queue_task` says whether it may
+    still queue a Flex task.
+    """
     trace = trace or Trace()
     config = current_app.config
     now = utcnow()
@@ -126,7 +133,7 @@ def answer(
                 trace.phone_hash,
             )
             return Screen(system_message({}, "en", "ended"), end=True)
-        return hop.start(earlier)
+        return hop.start(earlier, version_id)
     return hop.go_on(row)
 
 
@@ -270,9 +277,9 @@ class _Hop:
             return turn.service_code or turn.dialled, []
         return turn.service_code, []
 
-    def start(self, earlier: Row[Any] | None) -> Screen:
+    def start(self, earlier: Row[Any] | None, version_id: int | None = None) -> Screen:
         code, initial_inputs = self.resolve_code()
-        version_id = cache().live_version(code)
+        version_id = version_id or cache().live_version(code)
         if version_id is None:
             log.warning("no live menu for service code %r", code)
             return Screen(system_message({}, "en", "unavailable"), end=True)

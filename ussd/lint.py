@@ -2,13 +2,16 @@
 
 Errors block publishing (a caller could get stuck or see an apology); warnings do not (a
 screen that paginates, a missing translation that falls back to the default language).
-Every problem names its node and, where it matters, its language. Pure.
+Every problem names its node and, where it matters, its language. Messages are
+translatable `Text`s: English here and on the command line, the coordinator's language in
+the editor. Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .engine import CompiledMenu, localized
 from .gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
@@ -17,12 +20,49 @@ from .strings import DEFAULT_MESSAGES, MESSAGE_NAMES, has_translation
 
 
 @dataclass(frozen=True)
+class Text:
+    """A message to show: an English template with {placeholders}, and their values."""
+
+    template: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def render(self, translate: Callable[[str], str] = str) -> str:
+        values = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.params}
+        return translate(self.template).format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def N_(template: str, **params: Any) -> Text:  # noqa: N802 - the gettext "no-op" convention
+    return Text(template, tuple(params.items()))
+
+
+def link_name(where: str) -> Text:
+    """ "option 2" / "rule 1" / "next" / "default" / "on_fail", as a translatable text."""
+    kind, _, number = where.partition(" ")
+    if kind == "option":
+        return N_("option {n}", n=number)
+    if kind == "rule":
+        return N_("rule {n}", n=number)
+    return {
+        "next": N_("the next node"),
+        "default": N_("the default"),
+        "on_fail": N_("the node after failed attempts"),
+    }.get(kind, N_(where))
+
+
+@dataclass(frozen=True)
 class Problem:
     severity: str  # "error" or "warning"
     node: str | None  # None for menu-wide problems
     language: str | None
-    message: str
+    text: Text
     suggestion: str | None = None  # e.g. a GSM-7 spelling to offer
+
+    @property
+    def message(self) -> str:
+        return self.text.render()
 
     def __str__(self) -> str:
         where = f"node {self.node}" if self.node else "menu"
@@ -34,6 +74,9 @@ class Problem:
         return text
 
 
+Add = Callable[..., None]
+
+
 def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list[Problem]:
     """Every problem of `doc`, errors first, in document order within each severity."""
     budgets = budgets or {"default": DEFAULT_BUDGET}
@@ -43,28 +86,40 @@ def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list
     def add(
         severity: str,
         node: str | None,
-        message: str,
+        text: Text,
         language: str | None = None,
         suggestion: str | None = None,
     ) -> None:
-        problems.append(Problem(severity, node, language, message, suggestion))
+        problems.append(Problem(severity, node, language, text, suggestion))
 
     if doc.start not in nodes:
-        add("error", None, f"the start node {doc.start!r} does not exist")
+        add("error", None, N_("the start node '{start}' does not exist", start=doc.start))
 
     for node in nodes.values():
         for where, target in node.links():
             if target not in nodes:
-                add("error", node.id, f"{where} leads to a missing node {target!r}")
+                add(
+                    "error",
+                    node.id,
+                    N_(
+                        "{where} leads to a missing node '{target}'",
+                        where=link_name(where),
+                        target=target,
+                    ),
+                )
             elif nodes[target] is node and node.kind == "branch":
-                add("error", node.id, f"{where} leads back to this branch")
-        _check_dead_end(node, doc, add)
+                add(
+                    "error",
+                    node.id,
+                    N_("{where} leads back to this branch", where=link_name(where)),
+                )
+        _check_dead_end(node, add)
         _check_node_settings(node, doc, add)
 
     reachable = _reachable(doc)
     for node in nodes.values():
         if doc.start in nodes and node.id not in reachable:
-            add("warning", node.id, "no path from the start node reaches this node")
+            add("warning", node.id, N_("no path from the start node reaches this node"))
     _check_no_exit(doc, reachable, add)
     _check_keys(doc, reachable, add)
     _check_translations(doc, add)
@@ -76,56 +131,66 @@ def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def _check_dead_end(node: Node, doc: MenuDocument, add) -> None:  # type: ignore[no-untyped-def]
+def _check_dead_end(node: Node, add: Add) -> None:
     if node.kind == "menu":
         for i, opt in enumerate(node.options, 1):
             if not opt.next and not node.next:
-                add("error", node.id, f"option {i} leads nowhere (set its next node)")
+                add("error", node.id, N_("option {n} leads nowhere (set its next node)", n=i))
     elif node.kind == "input" and not node.next:
-        add("error", node.id, "the answer leads nowhere (set the next node)")
+        add("error", node.id, N_("the answer leads nowhere (set the next node)"))
     elif node.kind == "branch" and not node.default:
-        add("error", node.id, "no default node for when no rule matches")
+        add("error", node.id, N_("no default node for when no rule matches"))
 
 
-def _check_node_settings(node: Node, doc: MenuDocument, add) -> None:  # type: ignore[no-untyped-def]
+def _check_node_settings(node: Node, doc: MenuDocument, add: Add) -> None:
     if node.kind == "menu":
         values = [o.value for o in node.options]
-        for value in {v for v in values if values.count(v) > 1}:
-            add("warning", node.id, f"several options store the same value {value!r}")
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            add(
+                "warning",
+                node.id,
+                N_("several options store the same value '{value}'", value=value),
+            )
         for i, opt in enumerate(node.options, 1):
             if opt.language and opt.language not in doc.languages:
                 add(
                     "error",
                     node.id,
-                    f"option {i} switches to {opt.language!r}, which is not a menu language",
+                    N_(
+                        "option {n} switches to '{lang}', which is not a menu language",
+                        n=i,
+                        lang=opt.language,
+                    ),
                 )
     if node.kind == "input" and node.validation:
         v = node.validation
         if v.min is not None and v.max is not None and v.min > v.max:
-            add("error", node.id, "the minimum is greater than the maximum")
+            add("error", node.id, N_("the minimum is greater than the maximum"))
         if v.min_length is not None and v.max_length is not None and v.min_length > v.max_length:
-            add("error", node.id, "the minimum length is greater than the maximum length")
+            add("error", node.id, N_("the minimum length is greater than the maximum length"))
         if v.type == "number" and (v.min is None or v.min <= 0) and (v.max is None or v.max >= 0):
             add(
                 "warning",
                 node.id,
-                "0 means Back on every screen, so callers cannot answer 0 "
-                "here: set a minimum of 1 or ask for the number plus one",
+                N_(
+                    "0 means Back on every screen, so callers cannot answer 0 "
+                    "here: set a minimum of 1 or ask for the number plus one"
+                ),
             )
-    if node.asks or node.kind in ("message", "end"):
-        if not any(t.strip() for t in node.text.values()):
-            if node.kind != "menu":
-                add("error", node.id, "the screen has no text")
+    if node.kind in ("input", "message", "end") and not any(t.strip() for t in node.text.values()):
+        add("error", node.id, N_("the screen has no text"))
     if node.kind == "branch":
         if not node.rules:
-            add("warning", node.id, "a branch without rules always takes its default")
+            add("warning", node.id, N_("a branch without rules always takes its default"))
         for i, rule in enumerate(node.rules, 1):
             for cond in rule.when:
                 if cond.on.startswith("answer."):
                     key = cond.on.removeprefix("answer.")
                     if not any(n.key == key for n in doc.nodes.values()):
                         add(
-                            "warning", node.id, f"rule {i} tests answer {key!r}, which no node asks"
+                            "warning",
+                            node.id,
+                            N_("rule {n} tests answer '{key}', which no node asks", n=i, key=key),
                         )
 
 
@@ -141,7 +206,7 @@ def _reachable(doc: MenuDocument) -> set[str]:
     return seen
 
 
-def _check_no_exit(doc: MenuDocument, reachable: set[str], add) -> None:  # type: ignore[no-untyped-def]
+def _check_no_exit(doc: MenuDocument, reachable: set[str], add: Add) -> None:
     """Reachable nodes from which no final screen can be reached (an endless loop)."""
     finishing = {n.id for n in doc.nodes.values() if n.ends}
     changed = True
@@ -153,10 +218,10 @@ def _check_no_exit(doc: MenuDocument, reachable: set[str], add) -> None:  # type
                 changed = True
     for node_id in doc.nodes:
         if node_id in reachable and node_id not in finishing:
-            add("warning", node_id, "no path from here reaches a final screen (a loop)")
+            add("warning", node_id, N_("no path from here reaches a final screen (a loop)"))
 
 
-def _check_keys(doc: MenuDocument, reachable: set[str], add) -> None:  # type: ignore[no-untyped-def]
+def _check_keys(doc: MenuDocument, reachable: set[str], add: Add) -> None:
     owners: dict[str, list[str]] = {}
     for node in doc.nodes.values():
         if node.key and node.id in reachable:
@@ -166,45 +231,65 @@ def _check_keys(doc: MenuDocument, reachable: set[str], add) -> None:  # type: i
             add(
                 "warning",
                 ids[1],
-                f"the answer key {key!r} is also set by {ids[0]}; "
-                "the later answer replaces the earlier one",
+                N_(
+                    "the answer key '{key}' is also set by {other}; the later "
+                    "answer replaces the earlier one",
+                    key=key,
+                    other=ids[0],
+                ),
             )
 
 
-def _texts(node: Node) -> list[tuple[str, Mapping[str, str]]]:
-    out: list[tuple[str, Mapping[str, str]]] = []
+def _texts(node: Node) -> list[tuple[Text, Mapping[str, str]]]:
+    out: list[tuple[Text, Mapping[str, str]]] = []
     if node.kind != "branch" and not (node.kind == "handoff" and not node.text):
-        out.append(("text", node.text))
+        out.append((N_("text"), node.text))
     for i, opt in enumerate(node.options, 1):
-        out.append((f"option {i} label", opt.label))
+        out.append((N_("option {n} label", n=i), opt.label))
     if node.error:
-        out.append(("error text", node.error))
+        out.append((N_("error text"), node.error))
     return out
 
 
-def _check_translations(doc: MenuDocument, add) -> None:  # type: ignore[no-untyped-def]
+def _check_translations(doc: MenuDocument, add: Add) -> None:
     for node in doc.nodes.values():
         for what, text in _texts(node):
             if "*" in text:
                 continue
             for lang in doc.languages:
-                if not text.get(lang, "").strip():
-                    fallback = doc.default_language if lang != doc.default_language else None
-                    shown = f"; callers will see the {fallback} text" if fallback else ""
-                    add("warning", node.id, f"{what} is not translated{shown}", lang)
+                if text.get(lang, "").strip():
+                    continue
+                if lang == doc.default_language:
+                    add("warning", node.id, N_("{what} is not translated", what=what), lang)
+                else:
+                    add(
+                        "warning",
+                        node.id,
+                        N_(
+                            "{what} is not translated; callers will see the {fallback} text",
+                            what=what,
+                            fallback=doc.default_language,
+                        ),
+                        lang,
+                    )
     for lang in doc.languages:
         missing = [name for name in MESSAGE_NAMES if not has_translation(doc.messages, lang, name)]
         if missing and lang not in DEFAULT_MESSAGES:
+            listed = ", ".join(missing[:4]) + ("…" if len(missing) > 4 else "")
             add(
                 "warning",
                 None,
-                f"system messages have no {lang} translation ({', '.join(missing[:4])}"
-                f"{'…' if len(missing) > 4 else ''}); set them under messages.{lang}",
+                N_(
+                    "system messages have no {lang} translation ({names}); set "
+                    "them under messages.{lang}",
+                    lang=lang,
+                    names=listed,
+                ),
                 lang,
             )
 
 
-def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add) -> None:  # type: ignore[no-untyped-def]
+def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add: Add) -> None:
     compiled = CompiledMenu(doc)
     by_budget: dict[Budget, list[str]] = {}
     for gateway, budget in budgets.items():
@@ -218,27 +303,44 @@ def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add) -> Non
                 forcing = ucs2_forcing(value)
                 if forcing:
                     suggestion = suggest_gsm7(value)
-                    add(
-                        "warning",
-                        node.id,
-                        f"{what}: {' '.join(forcing)} forces UCS-2, which cuts the screen to "
-                        "80 characters" + ("" if suggestion else " (no GSM-7 spelling exists)"),
-                        lang,
-                        suggestion,
-                    )
+                    chars = " ".join(forcing)
+                    if suggestion:
+                        text_ = N_(
+                            "{what}: {chars} forces UCS-2, which cuts the screen to 80 characters",
+                            what=what,
+                            chars=chars,
+                        )
+                    else:
+                        text_ = N_(
+                            "{what}: {chars} forces UCS-2, which cuts the screen to 80 "
+                            "characters (no GSM-7 spelling exists)",
+                            what=what,
+                            chars=chars,
+                        )
+                    add("warning", node.id, text_, lang, suggestion)
             whole = compiled.full_text(node, lang)
             for budget, gateways in by_budget.items():
                 where = ", ".join(gateways)
                 try:
                     pages = compiled.pages(node, lang, budget)
                 except Exception as exc:  # noqa: BLE001 - reported, not raised
-                    add("error", node.id, f"cannot be shown on {where}: {exc}", lang)
+                    add(
+                        "error",
+                        node.id,
+                        N_("cannot be shown on {where}: {reason}", where=where, reason=str(exc)),
+                        lang,
+                    )
                     continue
                 if len(pages) > 1:
                     add(
                         "warning",
                         node.id,
-                        f"screen is {budget.measure(whole)} on {where}: it will be shown "
-                        f'on {len(pages)} pages with "98" for more',
+                        N_(
+                            "screen is {measure} on {where}: it will be shown "
+                            'on {pages} pages with "98" for more',
+                            measure=str(budget.measure(whole)),
+                            where=where,
+                            pages=len(pages),
+                        ),
                         lang,
                     )

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -135,10 +135,88 @@ def save_draft(menu: Menu, doc: MenuDocument, user: User | None = None) -> None:
     menu.draft = json.dumps(menu_to_dict(doc), ensure_ascii=False, indent=1)
     menu.name = doc.name
     menu.updated_by_id = user.id if user else None
+    menu.draft_revision = (menu.draft_revision or 0) + 1
+
+
+def draft_differs_from_live(menu: Menu) -> bool:
+    if menu.live_version is None:
+        return True
+    return bool(parse_menu(json.loads(menu.live_version.document)) != draft_document(menu))
+
+
+def preview_version(menu: Menu) -> MenuVersion:
+    """A frozen copy of the current draft for the simulator (reused until the draft changes)."""
+    existing = db.session.scalar(
+        select(MenuVersion).where(
+            MenuVersion.menu_id == menu.id,
+            MenuVersion.number.is_(None),
+            MenuVersion.draft_revision == menu.draft_revision,
+        )
+    )
+    if existing is not None:
+        return existing
+    doc = draft_document(menu)
+    version = MenuVersion(
+        menu_id=menu.id,
+        number=None,
+        draft_revision=menu.draft_revision,
+        document=json.dumps(menu_to_dict(doc), ensure_ascii=False, separators=(",", ":")),
+        note="simulator preview of the draft",
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def published_versions(menu: Menu) -> list[MenuVersion]:
+    return list(
+        db.session.scalars(
+            select(MenuVersion)
+            .where(MenuVersion.menu_id == menu.id, MenuVersion.number.is_not(None))
+            .order_by(MenuVersion.number.desc())
+        )
+    )
+
+
+def rollback(menu: Menu, number: int, user: User | None = None) -> MenuVersion:
+    """Make an earlier version live again, as a new version (history stays linear)."""
+    old = db.session.scalar(
+        select(MenuVersion).where(MenuVersion.menu_id == menu.id, MenuVersion.number == number)
+    )
+    if old is None:
+        raise ValueError(f"no version {number}")
+    return publish(
+        menu,
+        user,
+        note=f"Rollback to version {number}",
+        document=parse_menu(json.loads(old.document)),
+    )
+
+
+def duplicate_menu(menu: Menu, name: str, user: User | None = None) -> Menu:
+    doc = draft_document(menu)
+    copy = Menu(name=name, draft="{}", is_default=False)
+    save_draft(copy, replace(doc, name=name), user)
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def delete_menu(menu: Menu) -> None:
+    """Delete a menu and its versions. Refused while it serves callers."""
+    if menu.is_default:
+        raise ValueError("this is the default menu: make another menu the default first")
+    if menu.service_codes:
+        codes = ", ".join(f"*{c.code}#" for c in menu.service_codes)
+        raise ValueError(f"this menu serves {codes}: map those codes to another menu first")
+    menu.live_version_id = None
+    db.session.flush()
+    db.session.delete(menu)
+    cache().clear_routes()
 
 
 def create_menu(doc: MenuDocument, user: User | None = None) -> Menu:
-    menu = Menu(name=doc.name, draft="{}")
+    menu = Menu(name=doc.name, draft="{}", draft_revision=0)
     save_draft(menu, doc, user)
     if db.session.scalar(select(func.count()).select_from(Menu)) == 0:
         menu.is_default = True  # the first menu serves every code until others are mapped

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -41,7 +42,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +59,14 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in
+        return bool(self.active)
+
+    def can(self, role: str) -> bool:
+        """True if this user's role is `role` or above (viewer < editor < admin)."""
+        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
+
 
 class Menu(db.Model):  # type: ignore[name-defined,misc]
     """A menu being designed: its editable draft and its published versions."""
@@ -64,6 +76,7 @@ class Menu(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     draft: Mapped[str] = mapped_column(Text)  # the menu document as JSON
+    draft_revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every edit
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)  # serves unmapped codes
     live_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("menu_versions.id", use_alter=True, ondelete="SET NULL")
@@ -75,7 +88,7 @@ class Menu(db.Model):  # type: ignore[name-defined,misc]
     versions: Mapped[list[MenuVersion]] = relationship(
         back_populates="menu",
         foreign_keys="MenuVersion.menu_id",
-        order_by="MenuVersion.number.desc()",
+        order_by="MenuVersion.id.desc()",
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
@@ -88,14 +101,19 @@ class Menu(db.Model):  # type: ignore[name-defined,misc]
 
 
 class MenuVersion(db.Model):  # type: ignore[name-defined,misc]
-    """A published, immutable menu document. Sessions stay on the version they began on."""
+    """A published, immutable menu document. Sessions stay on the version they began on.
+
+    Previews (number NULL) are frozen copies of a draft made for the editor's simulator, so
+    it runs drafts through exactly the same path as callers; they never serve a code.
+    """
 
     __tablename__ = "menu_versions"
     __table_args__ = (UniqueConstraint("menu_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     menu_id: Mapped[int] = mapped_column(ForeignKey("menus.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)  # None for a simulator preview
+    draft_revision: Mapped[int | None] = mapped_column(Integer)  # previews: the draft copied
     document: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(String(200), default="")
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -135,7 +153,9 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
     phone_hash: Mapped[str] = mapped_column(String(32))  # keyed hash, for logs and look-ups
     service_code: Mapped[str] = mapped_column(String(40), default="")
     network: Mapped[str] = mapped_column(String(40), default="")
-    menu_version_id: Mapped[int] = mapped_column(ForeignKey("menu_versions.id"))
+    menu_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("menu_versions.id", ondelete="SET NULL")
+    )
     state: Mapped[str] = mapped_column(Text)  # engine.State as JSON
     status: Mapped[str] = mapped_column(String(16), default="active")
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
@@ -153,7 +173,7 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    menu_version: Mapped[MenuVersion] = relationship()
+    menu_version: Mapped[MenuVersion | None] = relationship()
     handoff: Mapped[Handoff | None] = relationship(back_populates="session", uselist=False)
 
 

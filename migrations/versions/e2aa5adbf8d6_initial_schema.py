@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 60c52bde5257
+Revision ID: e2aa5adbf8d6
 Revises: 
-Create Date: 2026-11-24 20:45:52.025110
+Create Date: 2026-11-24 20:53:59.320330
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '60c52bde5257'
+revision = 'e2aa5adbf8d6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('draft', sa.Text(), nullable=False),
+    sa.Column('draft_revision', sa.Integer(), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('live_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -48,7 +49,8 @@ def upgrade():
     op.create_table('menu_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('menu_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('draft_revision', sa.Integer(), nullable=True),
     sa.Column('document', sa.Text(), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=False),
@@ -85,7 +87,7 @@ def upgrade():
     sa.Column('phone_hash', sa.String(length=32), nullable=False),
     sa.Column('service_code', sa.String(length=40), nullable=False),
     sa.Column('network', sa.String(length=40), nullable=False),
-    sa.Column('menu_version_id', sa.Integer(), nullable=False),
+    sa.Column('menu_version_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -102,7 +104,7 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('ended_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['menu_version_id'], ['menu_versions.id'], name=op.f('fk_ussd_sessions_menu_version_id_menu_versions')),
+    sa.ForeignKeyConstraint(['menu_version_id'], ['menu_versions.id'], name=op.f('fk_ussd_sessions_menu_version_id_menu_versions'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ussd_sessions')),
     sa.UniqueConstraint('gateway', 'external_id', name=op.f('uq_ussd_sessions_gateway'))
     )

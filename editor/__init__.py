@@ -1,0 +1,68 @@
+"""The coordinators' editor: /editor (server-rendered, Jinja + Flask-WTF, a little JS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, abort, request
+from flask_babel import get_locale, gettext
+from flask_login import current_user, login_required
+
+from ussd.extensions import babel, csrf, db, login_manager
+from ussd.lint import link_name
+from ussd.models import User
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+LANGUAGES = ("en", "fr")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(role: str, post: str | None = None) -> Callable[[F], F]:
+    """Only signed-in users of `role` or above (viewer < editor < admin) may use the view;
+    with `post`, changing something (POST) needs that role instead."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            needed = post if post and request.method == "POST" else role
+            if not current_user.can(needed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        # read by the test that walks the URL map
+        wrapped.required_role = role  # type: ignore[attr-defined]
+        wrapped.post_role = post or role  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def select_locale() -> str | None:
+    """The editor's own language: the user's choice, else the browser's (English or French)."""
+    if current_user and current_user.is_authenticated:
+        return str(current_user.language)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "editor.login"
+    login_manager.login_message = None  # the login page says enough
+    login_manager.session_protection = "strong"
+    babel.init_app(app, locale_selector=select_locale)
+    # `translate` is the plain gettext, for Python objects that render their own text.
+    app.jinja_env.globals.update(get_locale=get_locale, link_name=link_name, translate=gettext)
+    csrf.init_app(app)
+    from . import accounts, simulator, views  # noqa: F401 - register the routes
+
+    app.register_blueprint(bp)
