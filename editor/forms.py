@@ -32,6 +32,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from ussd.menu import CONDITION_OPS, CONDITION_SUBJECTS, DATE_FORMATS, ID_PATTERN, INPUT_TYPES
 from ussd.users import ROLES
@@ -149,7 +150,7 @@ class MenuSettingsForm(FlaskForm):
         validators=[_languages],
         description=_l("Codes separated by commas; the first is the default."),
     )
-    revision = IntegerField(validators=[InputRequired()])
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Save settings"))
 
 
@@ -160,7 +161,7 @@ class DuplicateForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     note = StringField(_l("What changed (optional)"), validators=[Length(max=200)])
-    revision = IntegerField(validators=[InputRequired()])
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Publish"))
 
 
@@ -223,7 +224,7 @@ def node_form_class(
             description=_l("A short name for this screen, used in links."),
         )
         note = StringField(_l("Note for coordinators"), validators=[Length(max=200)])
-        revision = IntegerField(validators=[InputRequired()])
+        revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
         submit = SubmitField(_l("Save node"))
 
     if kind in ("menu", "input"):
@@ -392,10 +393,10 @@ class NewNodeForm(FlaskForm):
         validate_choice=False,
         description=_l("Optional: where this node is linked from."),
     )
-    revision = IntegerField(validators=[InputRequired()])
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Add node"))
 
 
 class MessagesForm(FlaskForm):
-    revision = IntegerField(validators=[InputRequired()])
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Save messages"))

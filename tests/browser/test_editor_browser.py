@@ -1,0 +1,145 @@
+"""The editor in a real browser: Debian's chromium driven by Playwright (no downloaded browser).
+
+A coordinator signs in, adds a location in both languages, tries it in the phone
+simulator, publishes, and a caller dialling the Africa's Talking webhook sees it.
+Screenshots of the main pages are saved under test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.conftest import TOKEN
+from ussd.extensions import db
+from ussd.users import create_user
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+
+@pytest.fixture
+def live_server(backend, make_app) -> Iterator[str]:
+    if backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    app = make_app(DISPATCHER_ENABLED=False)
+    with app.app_context():
+        create_user("coordinator@example.org", "coordinator-pass-1", role="editor")
+        create_user("lecteur@example.org", "lecteur-pass-1", role="viewer", language="fr")
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/test.sh installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/editor/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(f"{base}/editor/menus")
+
+
+def test_add_a_location_try_it_publish_and_dial(live_server, browser):
+    base = live_server
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{base}/editor/login")
+    page.screenshot(path=SHOTS / "login.png")
+    sign_in(page, base, "coordinator@example.org", "coordinator-pass-1")
+    page.screenshot(path=SHOTS / "menus.png", full_page=True)
+    page.click("text=Demo hotline")
+    page.screenshot(path=SHOTS / "menu.png", full_page=True)
+
+    # Add Saint-Louis to the locations, in English and French.
+    page.click("#node-location >> text=Edit")
+    page.fill("#options-3-label_en", "Saint-Louis")
+    page.fill("#options-3-label_fr", "Saint-Louis")
+    page.fill("#options-3-value", "Saint-Louis")
+    counter = page.locator('output[data-counter-lang="fr"]')
+    assert "GSM-7" in counter.inner_text()
+    page.screenshot(path=SHOTS / "node.png", full_page=True)
+    page.click("#submit")
+    page.wait_for_url(f"{base}/editor/menus/1#node-location")
+    outline = page.locator("#node-location").inner_text()
+    assert outline.count("4. Saint-Louis") == 2  # both languages
+
+    # Try the draft in the simulator: French, then the location screen.
+    page.click("#sim-dial")
+    page.wait_for_function("document.getElementById('sim-screen').innerText.includes('Welcome')")
+    page.fill("#sim-entry", "2")
+    page.click("#sim-send")
+    page.wait_for_function("document.getElementById('sim-screen').innerText.includes('Saint')")
+    assert page.inner_text("#sim-screen") == (
+        "Où vous trouvez-vous ?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis")
+    page.locator("#simulator").screenshot(path=SHOTS / "simulator.png")
+
+    # Callers do not see it before publishing ...
+    def dial(session: str, text: str) -> str:
+        reply = requests.post(f"{base}/ussd/africastalking", headers={"X-USSD-Token": TOKEN},
+                              data={"sessionId": session, "phoneNumber": f"+22177{session[-7:]}",
+                                    "serviceCode": "*123*456#", "text": text}, timeout=5)
+        return reply.text
+
+    dial("before-0000001", "")
+    assert "Saint-Louis" not in dial("before-0000001", "1")
+    page.fill("#note", "Saint-Louis office opened")
+    page.click("text=Publish the draft")
+    assert "Version 2 is live" in page.inner_text(".flashes")
+    # ... and do once it is published.
+    dial("after-00000002", "")
+    assert dial("after-00000002", "1") == (
+        "CON Where are you?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis")
+    page.goto(f"{base}/editor/menus/1/versions")
+    assert "Saint-Louis office opened" in page.inner_text("table")
+    page.screenshot(path=SHOTS / "versions.png", full_page=True)
+
+
+def test_gsm7_suggestion_keyboard_and_french_interface(live_server, browser):
+    base = live_server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "coordinator@example.org", "coordinator-pass-1")
+    page.goto(f"{base}/editor/menus/1/nodes/callback")
+    page.fill("#text_fr", "Voulez-vous être rappelé ?")
+    counter = page.locator('output[data-counter-lang="fr"]')
+    assert "UCS-2" in counter.inner_text() and "ê" in counter.inner_text()
+    counter.locator("button").click()
+    assert page.input_value("#text_fr") == "Voulez-vous etre rappelé ?"
+    assert "GSM-7" in counter.inner_text()
+
+    # The skip link is the first stop of the keyboard and leads to the content.
+    page.goto(f"{base}/editor/menus")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+    viewer = browser.new_page(viewport={"width": 390, "height": 844})
+    sign_in(viewer, base, "lecteur@example.org", "lecteur-pass-1")
+    viewer.goto(f"{base}/editor/menus/1")
+    assert "Plan du brouillon" in viewer.inner_text("main")
+    assert viewer.locator("text=Publier le brouillon").count() == 0
+    viewer.screenshot(path=SHOTS / "menu-phone-fr.png", full_page=False)
