@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -69,15 +70,38 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as exc:
         raise SystemExit(f"configuration: USSD_ALLOWED_IPS is invalid ({exc})") from None
     app.config["USSD_SCREEN_CAPS_PARSED"] = settings.screen_caps(app.config["USSD_SCREEN_CAPS"])
+    from ussd import crypto
+
+    crypto.configure(app.config.get("ENCRYPTION_KEYS") or "")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json), for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else ""
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def register_logging(app: Flask) -> None:
     level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
-    logging.getLogger("ussd").setLevel(level)
+    for name in ("ussd", "editor"):
+        logging.getLogger(name).setLevel(level)
     # The Twilio SDK logs every request line at INFO; ours carry no secrets, but keep quiet.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-    if not logging.getLogger().handlers:
+    root = logging.getLogger()
+    if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if str(app.config.get("LOG_FORMAT", "text")).lower() == "json":
+        for handler in root.handlers:
+            handler.setFormatter(JsonFormatter())
 
 
 def register_extensions(app: Flask) -> None:
@@ -126,7 +150,41 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz() -> Response:
+        """The process is up (for a watchdog)."""
         return Response("ok\n", mimetype="text/plain")
+
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, Any], int]:
+        """Can this process serve callers? 503 when the database cannot be reached."""
+        from sqlalchemy import func, select, text
+
+        from ussd.models import Handoff, utcnow
+
+        checks: dict[str, Any] = {}
+        ready = True
+        try:
+            db.session.execute(text("SELECT 1"))
+            oldest = db.session.scalar(
+                select(func.min(Handoff.created_at)).where(
+                    Handoff.status.in_(("pending", "delivering"))
+                )
+            )
+            checks["database"] = "ok"
+            checks["oldest_pending_handoff_seconds"] = (
+                int((utcnow() - oldest).total_seconds()) if oldest else 0
+            )
+        except Exception as exc:  # noqa: BLE001 - the answer is the report
+            db.session.rollback()
+            checks["database"] = f"unreachable ({type(exc).__name__})"
+            ready = False
+        dispatcher = app.extensions.get("ussd_dispatcher")
+        if dispatcher is not None:
+            checks["dispatcher"] = "running" if dispatcher.alive else "stopped"
+            ready = ready and dispatcher.alive
+        else:
+            checks["dispatcher"] = "off"
+        checks["status"] = "ready" if ready else "not ready"
+        return checks, 200 if ready else 503
 
 
 ERROR_PAGES = {
@@ -154,8 +212,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Response | tuple[str, int]:
-        return render_error(400, str(_l("The form expired or came from another site. Reload "
-                                         "the page and try again.")))
+        return render_error(
+            400,
+            str(_l("The form expired or came from another site. Reload the page and try again.")),
+        )
 
     @app.errorhandler(500)
     def internal_error(_error: Exception) -> Response | tuple[str, int]:
@@ -176,6 +236,28 @@ def register_dispatcher(app: Flask) -> None:
     from ussd.dispatch import register
 
     register(app)
+    if not app.testing:
+        warm_menus(app)
+
+
+def warm_menus(app: Flask) -> None:
+    """Compile the live menus now, so no caller's first hop waits for it (a 5,000-node
+    menu takes tens of milliseconds). Quietly skipped before init-db has run."""
+    from sqlalchemy import select
+
+    from ussd.menus import cache
+    from ussd.models import Menu
+
+    with app.app_context():
+        try:
+            for version_id in db.session.scalars(
+                select(Menu.live_version_id).where(Menu.live_version_id.is_not(None))
+            ):
+                cache().compiled(version_id)
+        except Exception:  # noqa: BLE001 - no schema yet (init-db not run)
+            db.session.rollback()
+        finally:
+            db.session.remove()
 
 
 def register_commands(app: Flask) -> None:

@@ -60,9 +60,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the login page says enough
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=select_locale)
+    from . import accounts, reports, simulator, views  # noqa: F401 - register the routes
+    from .forms import language_label
+
     # `translate` is the plain gettext, for Python objects that render their own text.
-    app.jinja_env.globals.update(get_locale=get_locale, link_name=link_name, translate=gettext)
+    app.jinja_env.globals.update(get_locale=get_locale, link_name=link_name, translate=gettext,
+                                 language_label=language_label)
     csrf.init_app(app)
-    from . import accounts, simulator, views  # noqa: F401 - register the routes
 
     app.register_blueprint(bp)

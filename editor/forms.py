@@ -400,3 +400,11 @@ class NewNodeForm(FlaskForm):
 class MessagesForm(FlaskForm):
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Save messages"))
+
+
+class EraseForm(FlaskForm):
+    phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=40),
+                                                       Regexp(r"^[+0-9 ()\-]+$")],
+                        description=_l("As the person gives it, such as +221 77 123 45 67"))
+    check = SubmitField(_l("Find what is stored"))
+    erase = SubmitField(_l("Erase everything about this number"))

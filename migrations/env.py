@@ -43,6 +43,8 @@ def render_item(type_, obj, autogen_context):
     """Render our column types as plain SQLAlchemy ones so migrations import nothing of ours."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime()"
+    if type_ == "type" and type(obj).__name__ == "EncryptedText":
+        return "sa.Text()"
     return False
 
 

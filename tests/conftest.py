@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from ussd.extensions import db
+from ussd.users import create_user
 
 TOKEN = "test-webhook-token"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -207,3 +209,46 @@ def at_walk(
         typed.append(entry)
         replies.append(at_turn(client, "*".join(typed), session, phone).get_data(as_text=True))
     return replies
+
+
+# -- editor accounts ---------------------------------------------------------------------------
+
+PASSWORDS = {
+    "admin": "admin-password-1",
+    "editor": "editor-password-1",
+    "viewer": "viewer-password-1",
+}
+
+
+@pytest.fixture
+def accounts(app: Flask) -> dict[str, int]:
+    """An admin, an editor and a viewer (who reads the editor in French)."""
+    with app.app_context():
+        ids = {}
+        for role, password in PASSWORDS.items():
+            language = "fr" if role == "viewer" else "en"
+            ids[role] = create_user(
+                f"{role}@example.org", password, role=role, language=language
+            ).id
+        db.session.commit()
+    return ids
+
+
+def token(client, url: str = "/editor/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, role: str, password: str | None = None):
+    return client.post(
+        "/editor/login",
+        data={
+            "csrf_token": token(client),
+            "email": f"{role}@example.org",
+            "password": password or PASSWORDS[role],
+        },
+    )

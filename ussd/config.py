@@ -114,7 +114,12 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "africastalking=160 for Safaricom (Nalo is always at most 120)",
     ),
     ("WEBHOOK_MAX_BYTES", int, 8192, "largest webhook body accepted"),
+    ("RETENTION_DAYS", int, 90, "sessions and hand-offs older than this are deleted by the "
+     "daily purge (0 keeps everything)"),
+    ("ENCRYPTION_KEYS", str, "", "Fernet keys, comma-separated, newest first: encrypts phone "
+     "numbers and answers at rest (flask crypto new-key makes one; empty: not encrypted)"),
     ("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    ("LOG_FORMAT", str, "text", "text, or json for one JSON object per line"),
 ]
 
 

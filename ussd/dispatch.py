@@ -249,14 +249,22 @@ def _make_standalone(row: Handoff, owner: str, why: str) -> None:
     )
 
 
-def dispatch_due(limit: int = 50, now: datetime | None = None) -> Report:
+def waiting_reason() -> str | None:
+    """Why hand-offs cannot be sent now, or None when Twilio is configured."""
+    missing = missing_settings(current_app.config)
+    return f"waiting: Twilio is not configured ({', '.join(missing)})" if missing else None
+
+
+def dispatch_due(limit: int = 50, now: datetime | None = None, background: bool = False) -> Report:
     """Deliver every hand-off that is due (used by the background thread and the CLI)."""
     report = Report()
     taskrouter = router()
     if taskrouter is None:
-        missing = ", ".join(missing_settings(current_app.config))
-        reason = f"waiting: Twilio is not configured ({missing})"
-        result = db.session.execute(
+        reason = waiting_reason() or ""
+        report.notes.append(reason)
+        if background:  # queue_handoff already recorded why; nothing to do until configured
+            return report
+        db.session.execute(
             update(Handoff)
             .where(Handoff.status == "pending", Handoff.last_error != reason)
             .values(last_error=reason)
@@ -268,9 +276,8 @@ def dispatch_due(limit: int = 50, now: datetime | None = None) -> Report:
             )
             or 0
         )
-        if report.waiting and result.rowcount:  # type: ignore[attr-defined]
+        if report.waiting:
             log.warning("%d hand-off(s) %s", report.waiting, reason)
-        report.notes.append(reason)
         return report
     while True:
         batch = claim(limit, now)
@@ -279,6 +286,19 @@ def dispatch_due(limit: int = 50, now: datetime | None = None) -> Report:
             deliver(taskrouter, handoff_id, owner, report)
         if len(batch) < limit:
             return report
+
+
+def housekeeping(now: datetime | None = None) -> None:
+    """Periodic jobs, each run once across all processes: analytics sweep, daily purge."""
+    from .analytics import _claim, sweep
+    from .privacy import purge
+
+    now = now or utcnow()
+    sweep(now=now)
+    if int(current_app.config.get("RETENTION_DAYS", 90)) > 0 and _claim(
+        "purge", timedelta(hours=24), now
+    ):
+        purge(now=now)
 
 
 class Dispatcher:
@@ -291,6 +311,7 @@ class Dispatcher:
         self.last_run = 0.0  # monotonic time of the last completed pass (for readiness)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._last_housekeeping = 0.0
 
     def start(self) -> None:
         with self._lock:
@@ -322,7 +343,10 @@ class Dispatcher:
                 return
             try:
                 with self.app.app_context():
-                    dispatch_due()
+                    dispatch_due(background=True)
+                    if time.monotonic() - self._last_housekeeping > 30:
+                        self._last_housekeeping = time.monotonic()
+                        housekeeping()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
                 log.error("dispatcher pass failed: %s", type(exc).__name__)
                 time.sleep(min(interval, 5))

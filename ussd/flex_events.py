@@ -112,5 +112,6 @@ def record(form: Any) -> None:
         query = update(Handoff).where(Handoff.id == handoff.id)
         if status == "accepted":  # keep the first acceptance (a task may be transferred)
             query = query.where(Handoff.accepted_at.is_(None))
+            values["wait_seconds"] = max(0, int((occurred - handoff.created_at).total_seconds()))
         db.session.execute(query.values(**values))
     db.session.commit()

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from .dispatch import waiting_reason
 from .engine import State
 from .extensions import db
 from .models import Handoff
@@ -127,10 +128,11 @@ def queue_handoff(
             status="pending",
             attributes=json.dumps(attributes, ensure_ascii=False, separators=(",", ":")),
             phone_hash=phone_hash,
+            **{key: str(attributes.get(key) or "")[:100] for key in PINNED_KEYS},
             attempts=0,
             next_attempt_at=submitted_at,
             lease_owner="",
-            last_error="",
+            last_error=waiting_reason() or "",
             task_status="",
             created_at=submitted_at,
             updated_at=submitted_at,

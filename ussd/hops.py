@@ -315,6 +315,8 @@ class _Hop:
             "menu_version_id": version_id,
             "state": result.state.to_json(),
             "status": _status(result, "active"),
+            "lang": result.state.lang[:12],
+            "analysed": False,
             "version": 1,
             "last_request": self.fingerprint,
             "last_screen": result.screen.text,
@@ -413,6 +415,7 @@ class _Hop:
         values = {
             "state": result.state.to_json(),
             "status": _status(result, row.status),
+            "lang": result.state.lang[:12],
             "version": row.version + 1,
             "last_request": self.fingerprint,
             "last_screen": result.screen.text,

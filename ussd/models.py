@@ -45,6 +45,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
 
 
+class EncryptedText(TypeDecorator[str]):
+    """Text encrypted at rest with Fernet when ENCRYPTION_KEYS is set (ussd/crypto.py).
+
+    Reads accept both encrypted and plain values, so encryption can be switched on for a
+    running service and old rows are re-encrypted by `flask crypto rotate`.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        from .crypto import seal
+
+        return seal(value) if value is not None else None
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        from .crypto import unseal
+
+        return unseal(value) if value is not None else None
+
+
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "users"
 
@@ -143,30 +164,35 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("gateway", "external_id"),
         Index("ix_ussd_sessions_phone_hash_updated_at", "phone_hash", "updated_at"),
-        Index("ix_ussd_sessions_started_at", "started_at"),
+        # covers the analytics scan: one pass answers per-day, language, gateway, network
+        Index("ix_ussd_sessions_started_at", "started_at", "is_simulation", "status", "lang",
+              "gateway", "network"),
+        Index("ix_ussd_sessions_analysed_updated_at", "analysed", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))  # the gateway's session id
-    phone: Mapped[str] = mapped_column(String(40))  # E.164 where it could be parsed
+    phone: Mapped[str] = mapped_column(EncryptedText)  # E.164 where it could be parsed
     phone_hash: Mapped[str] = mapped_column(String(32))  # keyed hash, for logs and look-ups
     service_code: Mapped[str] = mapped_column(String(40), default="")
     network: Mapped[str] = mapped_column(String(40), default="")
     menu_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("menu_versions.id", ondelete="SET NULL")
     )
-    state: Mapped[str] = mapped_column(Text)  # engine.State as JSON
+    state: Mapped[str] = mapped_column(EncryptedText)  # engine.State as JSON (has answers)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    lang: Mapped[str] = mapped_column(String(12), default="")  # the session's language now
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
     last_request: Mapped[str] = mapped_column(String(200), default="")  # identity of last hop
     last_screen: Mapped[str] = mapped_column(Text, default="")
     last_end: Mapped[bool] = mapped_column(Boolean, default=False)
-    seen_text: Mapped[str] = mapped_column(Text, default="")  # AT cumulative text so far
+    seen_text: Mapped[str] = mapped_column(EncryptedText, default="")  # AT: all input so far
     trail: Mapped[str] = mapped_column(Text, default="[]")  # [[node, ms since start], ...]
     current_node: Mapped[str] = mapped_column(String(64), default="")
     hops: Mapped[int] = mapped_column(Integer, default=0)
     is_simulation: Mapped[bool] = mapped_column(Boolean, default=False)
+    analysed: Mapped[bool] = mapped_column(Boolean, default=False)  # node_visits written
     end_reason: Mapped[str] = mapped_column(String(40), default="")
     gateway_duration_ms: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -185,7 +211,10 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
     """
 
     __tablename__ = "handoffs"
-    __table_args__ = (Index("ix_handoffs_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_handoffs_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_handoffs_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -198,8 +227,13 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
         index=True,
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    attributes: Mapped[str] = mapped_column(Text)  # the TaskRouter task attributes as JSON
+    attributes: Mapped[str] = mapped_column(EncryptedText)  # the task attributes as JSON
     phone_hash: Mapped[str] = mapped_column(String(32), index=True)
+    # the canonical values coordinators filter on (menu choices such as "Dakar", "Shelter")
+    language: Mapped[str] = mapped_column(String(100), default="")
+    location: Mapped[str] = mapped_column(String(100), default="", index=True)
+    support_type: Mapped[str] = mapped_column(String(100), default="")
+    callback: Mapped[str] = mapped_column(String(100), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -211,6 +245,7 @@ class Handoff(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first reservation accepted
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)  # from queued to accepted
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # completed or canceled
 
     session: Mapped[UssdSession] = relationship(back_populates="handoff")
@@ -232,3 +267,47 @@ class TaskEvent(db.Model):  # type: ignore[name-defined,misc]
     event_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NodeVisit(db.Model):  # type: ignore[name-defined,misc]
+    """One session's stay on one screen, written when the session is over (analytics)."""
+
+    __tablename__ = "node_visits"
+    __table_args__ = (
+        Index("ix_node_visits_started_at", "started_at", "menu_id", "node", "seconds",
+              "answered", "left"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("ussd_sessions.id", ondelete="CASCADE"),
+        index=True,
+    )
+    menu_id: Mapped[int | None] = mapped_column(Integer)  # no FK: analytics outlive menus
+    node: Mapped[str] = mapped_column(String(64))
+    seconds: Mapped[int] = mapped_column(Integer)  # time spent on the screen, all stays
+    answered: Mapped[bool] = mapped_column(Boolean)  # the caller moved on from it
+    left: Mapped[bool] = mapped_column(Boolean)  # the caller gave up here
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the session's start
+
+
+class Housekeeping(db.Model):  # type: ignore[name-defined,misc]
+    """When periodic jobs last ran (daily purge), shared by every process and host."""
+
+    __tablename__ = "housekeeping"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+    """What was done by whom (erasures, purges, key rotations) — never whose data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(300), default="")

@@ -8,51 +8,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 
-from tests.conftest import at_turn, at_walk, rows
+from tests.conftest import PASSWORDS, at_turn, at_walk, login, rows, token
 from ussd.extensions import db
 from ussd.models import User, utcnow
-from ussd.users import create_user
-
-PASSWORDS = {
-    "admin": "admin-password-1",
-    "editor": "editor-password-1",
-    "viewer": "viewer-password-1",
-}
-
-
-@pytest.fixture
-def accounts(app: Flask) -> dict[str, int]:
-    with app.app_context():
-        ids = {}
-        for role, password in PASSWORDS.items():
-            language = "fr" if role == "viewer" else "en"
-            ids[role] = create_user(
-                f"{role}@example.org", password, role=role, language=language
-            ).id
-        db.session.commit()
-    return ids
-
-
-def token(client, url: str = "/editor/login") -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page
-    )
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def login(client, role: str, password: str | None = None):
-    return client.post(
-        "/editor/login",
-        data={
-            "csrf_token": token(client),
-            "email": f"{role}@example.org",
-            "password": password or PASSWORDS[role],
-        },
-    )
 
 
 @pytest.fixture
@@ -166,7 +125,8 @@ def test_secure_cookie_with_https_public_url(make_app):
 
 # -- roles: every editor route is checked -----------------------------------------------------
 
-SAMPLE = {"menu_id": 1, "node_id": "location", "number": 1, "code_id": 1, "user_id": 1}
+SAMPLE = {"menu_id": 1, "node_id": "location", "number": 1, "code_id": 1, "user_id": 1,
+          "handoff_id": 1}
 PUBLIC = {"editor.login"}
 
 
