@@ -1,29 +1,40 @@
-"""Where callers give up: node visits written off the hot path, and aggregate SQL over them.
+"""Where callers give up: daily rollups written off the hot path, read by the analytics page.
 
-A hop never writes analytics. When a session is over (it ended, the gateway dropped it, or
-it stayed idle past SESSION_TIMEOUT_SECONDS) the sweep turns its trail (the screens it
-entered, with times) into one `node_visits` row per screen; the analytics page then reads
-only aggregates: GROUP BY over covering indexes, with medians taken from per-second
-histograms (exact to the second, and the same SQL on SQLite and PostgreSQL).
+A hop never writes analytics. Once a session is over for good (it reached its end, or it
+was dropped or went idle and its resume window has passed, so it can no longer be
+continued), the sweep adds it to daily rollups: sessions per day, menu, status, language,
+gateway and network; and for every screen it entered, a histogram of the seconds spent
+there, whether the caller answered and whether they gave up there. The page sums a few
+thousand rollup rows, however long the history; medians come from the per-second
+histograms (exact to the second, and the same SQL on SQLite and PostgreSQL). The rollups
+hold no personal data, so they outlive the retention purge.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import RESUME_NODE
 from .extensions import db
-from .models import Handoff, Housekeeping, MenuVersion, NodeVisit, UssdSession, utcnow
+from .models import (
+    DailySessions,
+    DailyVisits,
+    DailyWaits,
+    Housekeeping,
+    MenuVersion,
+    UssdSession,
+    utcnow,
+)
 
 SESSIONS = UssdSession.__table__
-OVER = ("dropped", "timed_out", "superseded", "completed", "ended")
 GAVE_UP = ("dropped", "timed_out")
 
 
@@ -77,86 +88,93 @@ def _claim(name: str, every: timedelta, now: datetime) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def add_to(table: Table, counts: Counter[tuple[Any, ...]], key: list[str], value: str) -> None:
+    """counts {key values: n} -> INSERT ... ON CONFLICT (key) DO UPDATE SET value += n."""
+    if not counts:
+        return
+    rows = [dict(zip(key, k, strict=True)) | {value: n} for k, n in counts.items()]
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    upsert = statement.on_conflict_do_update(
+        index_elements=key, set_={value: table.c[value] + statement.excluded[value]})
+    db.session.execute(upsert, rows)  # one statement, executed for every row
+
+
+SESSION_KEY = ["day", "menu_id", "status", "lang", "gateway", "network"]
+VISIT_KEY = ["day", "menu_id", "node", "seconds", "answered", "left"]
+WAIT_KEY = ["day", "menu_id", "wait_seconds"]
+
+
+def add_wait(created_at: datetime, menu_id: int | None, wait_seconds: int) -> None:
+    """Count one acceptance by an agent (called once per hand-off, on its first acceptance)."""
+    add_to(DailyWaits.__table__, Counter({(created_at.date(), menu_id or 0, wait_seconds): 1}),
+           WAIT_KEY, "accepted")
+
+
 def sweep(limit: int = 2000, now: datetime | None = None, force: bool = False) -> int:
-    """Write node visits for sessions that are over; mark idle ones timed out.
+    """Add the sessions that are over for good to the daily rollups; close idle ones.
 
     Runs at most every 30 s across all processes unless `force`. Returns sessions swept.
     """
     now = now or utcnow()
     if not force and not _claim("sweep", timedelta(seconds=30), now):
         return 0
-    idle_before = now - timedelta(
-        seconds=int(current_app.config.get("SESSION_TIMEOUT_SECONDS", 180))
-    )
+    config = current_app.config
+    timeout = timedelta(seconds=int(config.get("SESSION_TIMEOUT_SECONDS", 180)))
+    window = timedelta(minutes=int(config.get("RESUME_WINDOW_MINUTES", 10)))
+    settled = now - max(window, timeout)  # dropped or idle: can no longer be continued
     swept = 0
     while True:
         rows = db.session.execute(
-            select(
-                SESSIONS.c.id,
-                SESSIONS.c.trail,
-                SESSIONS.c.status,
-                SESSIONS.c.last_end,
-                SESSIONS.c.started_at,
-                SESSIONS.c.updated_at,
-                SESSIONS.c.menu_version_id,
-                SESSIONS.c.is_simulation,
-            )
-            .where(
-                SESSIONS.c.analysed.is_(False),
-                or_(
-                    SESSIONS.c.last_end.is_(True),
-                    SESSIONS.c.status.in_(OVER[:3]),
-                    SESSIONS.c.updated_at < idle_before,
-                ),
-            )
-            .order_by(SESSIONS.c.id)
-            .limit(limit)
+            select(SESSIONS.c.id, SESSIONS.c.trail, SESSIONS.c.status, SESSIONS.c.last_end,
+                   SESSIONS.c.started_at, SESSIONS.c.updated_at, SESSIONS.c.menu_version_id,
+                   SESSIONS.c.is_simulation, SESSIONS.c.lang, SESSIONS.c.gateway,
+                   SESSIONS.c.network)
+            .where(SESSIONS.c.analysed.is_(False),
+                   or_(SESSIONS.c.last_end.is_(True), SESSIONS.c.updated_at < settled))
+            .order_by(SESSIONS.c.id).limit(limit)
         ).all()
         if not rows:
             return swept
+        ids = [r.id for r in rows]
+        claimed = db.session.execute(
+            update(SESSIONS).where(SESSIONS.c.id.in_(ids), SESSIONS.c.analysed.is_(False))
+            .values(analysed=True))
+        if claimed.rowcount != len(ids):  # type: ignore[attr-defined]
+            db.session.rollback()  # another sweeper took some of these: look again
+            continue
         version_ids = {r.menu_version_id for r in rows if r.menu_version_id}
-        menu_of = (
-            dict(
-                db.session.execute(
-                    select(MenuVersion.id, MenuVersion.menu_id).where(
-                        MenuVersion.id.in_(version_ids)
-                    )
-                ).all()
-            )
-            if version_ids
-            else {}
-        )
-        visits: list[dict[str, Any]] = []
-        timed_out: list[int] = []
+        menu_of = dict(db.session.execute(
+            select(MenuVersion.id, MenuVersion.menu_id).where(MenuVersion.id.in_(version_ids))
+        ).all()) if version_ids else {}
+        sessions: Counter[tuple[Any, ...]] = Counter()
+        visits: Counter[tuple[Any, ...]] = Counter()
+        idle: list[int] = []
         for row in rows:
             status = row.status
-            if status == "active" and not row.last_end and row.updated_at < idle_before:
+            if status == "active" and not row.last_end:
                 status = "timed_out"
-                timed_out.append(row.id)
+                idle.append(row.id)
             if row.is_simulation:
                 continue
+            day = row.started_at.date()
+            menu_id = menu_of.get(row.menu_version_id, 0)
+            if status != "superseded":  # continued in a later session: counted there
+                sessions[(day, menu_id, status, row.lang or "", row.gateway, row.network)] += 1
             try:
                 trail = json.loads(row.trail)
             except ValueError:
                 trail = []
             seconds = (row.updated_at - row.started_at).total_seconds()
             for visit in visits_from_trail(trail, seconds, status in GAVE_UP):
-                visit.update(
-                    session_id=row.id,
-                    menu_id=menu_of.get(row.menu_version_id),
-                    started_at=row.started_at,
-                )
-                visits.append(visit)
-        if visits:
-            db.session.execute(insert(NodeVisit.__table__), visits)
-        ids = [r.id for r in rows]
-        db.session.execute(update(SESSIONS).where(SESSIONS.c.id.in_(ids)).values(analysed=True))
-        if timed_out:
-            db.session.execute(
-                update(SESSIONS)
-                .where(SESSIONS.c.id.in_(timed_out), SESSIONS.c.status == "active")
-                .values(status="timed_out", ended_at=now)
-            )
+                visits[(day, menu_id, visit["node"], visit["seconds"], visit["answered"],
+                        visit["left"])] += 1
+        add_to(DailySessions.__table__, sessions, SESSION_KEY, "sessions")
+        add_to(DailyVisits.__table__, visits, VISIT_KEY, "visits")
+        if idle:
+            db.session.execute(update(SESSIONS).where(SESSIONS.c.id.in_(idle),
+                                                      SESSIONS.c.status == "active")
+                               .values(status="timed_out", ended_at=now))
         db.session.commit()
         swept += len(rows)
         if len(rows) < limit:
@@ -218,52 +236,29 @@ class Report:
     pending_sweep: int
 
 
-def _versions_of(menu_id: int) -> Any:
-    return select(MenuVersion.id).where(MenuVersion.menu_id == menu_id)
-
-
-def report(
-    start: date, end: date, menu_id: int | None = None, node_order: list[str] | None = None
-) -> Report:
+def report(start: date, end: date, menu_id: int | None = None,
+           node_order: list[str] | None = None) -> Report:
     """Figures for sessions started from `start` to `end` (both included, UTC days)."""
-    begin = datetime(start.year, start.month, start.day)
-    stop = datetime(end.year, end.month, end.day) + timedelta(days=1)
-    in_range = and_(
-        SESSIONS.c.started_at >= begin,
-        SESSIONS.c.started_at < stop,
-        SESSIONS.c.is_simulation.is_(False),
-        SESSIONS.c.status != "superseded",
-    )
-    if menu_id is not None:
-        in_range = and_(in_range, SESSIONS.c.menu_version_id.in_(_versions_of(menu_id)))
-    day = func.date(SESSIONS.c.started_at)
-    groups = db.session.execute(
-        select(
-            day,
-            SESSIONS.c.status,
-            SESSIONS.c.lang,
-            SESSIONS.c.gateway,
-            SESSIONS.c.network,
-            func.count(),
-        )
-        .where(in_range)
-        .group_by(day, SESSIONS.c.status, SESSIONS.c.lang, SESSIONS.c.gateway, SESSIONS.c.network)
-    ).all()
+
+    def scope(model: Any) -> Any:
+        condition = and_(model.day >= start, model.day <= end)
+        return and_(condition, model.menu_id == menu_id) if menu_id is not None else condition
+
     total = Tally()
     days: dict[date, Tally] = defaultdict(Tally)
     languages: dict[str, Tally] = defaultdict(Tally)
     gateways: dict[str, Tally] = defaultdict(Tally)
     networks: dict[str, Tally] = defaultdict(Tally)
-    for raw_day, status, lang, gateway, network, count in groups:
+    rollup = DailySessions
+    for day, status, lang, gateway, network, count in db.session.execute(
+        select(rollup.day, rollup.status, rollup.lang, rollup.gateway, rollup.network,
+               func.sum(rollup.sessions))
+        .where(scope(rollup))
+        .group_by(rollup.day, rollup.status, rollup.lang, rollup.gateway, rollup.network)
+    ).all():
         done = count if status == "completed" else 0
-        day_value = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
-        for tally in (
-            total,
-            days[day_value],
-            languages[lang or "?"],
-            gateways[gateway or "?"],
-            networks[network or "?"],
-        ):
+        for tally in (total, days[day], languages[lang or "?"], gateways[gateway or "?"],
+                      networks[network or "?"]):
             tally.sessions += count
             tally.completed += done
     every_day = []
@@ -272,14 +267,12 @@ def report(
         every_day.append((current, days.get(current, Tally())))
         current += timedelta(days=1)
 
-    visit_range = and_(NodeVisit.started_at >= begin, NodeVisit.started_at < stop)
-    if menu_id is not None:
-        visit_range = and_(visit_range, NodeVisit.menu_id == menu_id)
     nodes: dict[str, NodeStats] = {}
     for node, seconds, answered, left, count in db.session.execute(
-        select(NodeVisit.node, NodeVisit.seconds, NodeVisit.answered, NodeVisit.left, func.count())
-        .where(visit_range)
-        .group_by(NodeVisit.node, NodeVisit.seconds, NodeVisit.answered, NodeVisit.left)
+        select(DailyVisits.node, DailyVisits.seconds, DailyVisits.answered, DailyVisits.left,
+               func.sum(DailyVisits.visits))
+        .where(scope(DailyVisits))
+        .group_by(DailyVisits.node, DailyVisits.seconds, DailyVisits.answered, DailyVisits.left)
     ).all():
         stats = nodes.setdefault(node, NodeStats(node))
         stats.reached += count
@@ -289,39 +282,14 @@ def report(
     rank = {node: i for i, node in enumerate(node_order or [])}
     ordered = sorted(nodes.values(), key=lambda s: (rank.get(s.node, len(rank)), -s.reached))
 
-    handoff_range = and_(
-        Handoff.created_at >= begin, Handoff.created_at < stop, Handoff.wait_seconds.is_not(None)
-    )
-    if menu_id is not None:
-        handoff_range = and_(
-            handoff_range,
-            Handoff.session_id.in_(
-                select(SESSIONS.c.id).where(SESSIONS.c.menu_version_id.in_(_versions_of(menu_id)))
-            ),
-        )
-    waits = dict(
-        db.session.execute(
-            select(Handoff.wait_seconds, func.count())
-            .where(handoff_range)
-            .group_by(Handoff.wait_seconds)
-        ).all()
-    )
-    pending = (
-        db.session.scalar(
-            select(func.count()).select_from(SESSIONS).where(SESSIONS.c.analysed.is_(False))
-        )
-        or 0
-    )
-    return Report(
-        start=start,
-        end=end,
-        total=total,
-        days=every_day,
-        by_language=dict(languages),
-        by_gateway=dict(gateways),
-        by_network=dict(networks),
-        nodes=ordered,
-        accepted=sum(waits.values()),
-        median_wait_seconds=median_of(waits),
-        pending_sweep=pending,
-    )
+    waits = {seconds: int(count) for seconds, count in db.session.execute(
+        select(DailyWaits.wait_seconds, func.sum(DailyWaits.accepted))
+        .where(scope(DailyWaits)).group_by(DailyWaits.wait_seconds)
+    ).all()}
+    pending = db.session.scalar(
+        select(func.count()).select_from(SESSIONS).where(SESSIONS.c.analysed.is_(False))
+    ) or 0
+    return Report(start=start, end=end, total=total, days=every_day,
+                  by_language=dict(languages), by_gateway=dict(gateways),
+                  by_network=dict(networks), nodes=ordered, accepted=sum(waits.values()),
+                  median_wait_seconds=median_of(waits), pending_sweep=pending)

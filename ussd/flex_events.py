@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
+from .analytics import add_wait
 from .extensions import db
-from .models import Handoff, TaskEvent, utcnow
+from .models import Handoff, MenuVersion, TaskEvent, UssdSession, utcnow
 
 bp = Blueprint("flex", __name__, url_prefix="/flex")
 log = logging.getLogger("ussd.flex_events")
@@ -72,6 +73,13 @@ def events() -> Response:
     return Response(status=204)
 
 
+def _menu_of(session_id: int) -> int | None:
+    return db.session.scalar(
+        select(MenuVersion.menu_id)
+        .join(UssdSession, UssdSession.menu_version_id == MenuVersion.id)
+        .where(UssdSession.id == session_id))
+
+
 def record(form: Any) -> None:
     event_type = form.get("EventType", "")
     task_sid = form.get("TaskSid") or (
@@ -110,8 +118,12 @@ def record(form: Any) -> None:
         if status in ("completed", "canceled", "deleted"):
             values["closed_at"] = occurred
         query = update(Handoff).where(Handoff.id == handoff.id)
+        wait = None
         if status == "accepted":  # keep the first acceptance (a task may be transferred)
             query = query.where(Handoff.accepted_at.is_(None))
-            values["wait_seconds"] = max(0, int((occurred - handoff.created_at).total_seconds()))
-        db.session.execute(query.values(**values))
+            wait = max(0, int((occurred - handoff.created_at).total_seconds()))
+            values["wait_seconds"] = wait
+        changed = db.session.execute(query.values(**values))
+        if wait is not None and changed.rowcount == 1:  # type: ignore[attr-defined]
+            add_wait(handoff.created_at, _menu_of(handoff.session_id), wait)
     db.session.commit()

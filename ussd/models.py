@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -164,9 +165,7 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("gateway", "external_id"),
         Index("ix_ussd_sessions_phone_hash_updated_at", "phone_hash", "updated_at"),
-        # covers the analytics scan: one pass answers per-day, language, gateway, network
-        Index("ix_ussd_sessions_started_at", "started_at", "is_simulation", "status", "lang",
-              "gateway", "network"),
+        Index("ix_ussd_sessions_started_at", "started_at"),
         Index("ix_ussd_sessions_analysed_updated_at", "analysed", "updated_at"),
     )
 
@@ -269,27 +268,43 @@ class TaskEvent(db.Model):  # type: ignore[name-defined,misc]
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class NodeVisit(db.Model):  # type: ignore[name-defined,misc]
-    """One session's stay on one screen, written when the session is over (analytics)."""
+class DailySessions(db.Model):  # type: ignore[name-defined,misc]
+    """Finished sessions per day, menu and kind (written by the analytics sweep)."""
 
-    __tablename__ = "node_visits"
-    __table_args__ = (
-        Index("ix_node_visits_started_at", "started_at", "menu_id", "node", "seconds",
-              "answered", "left"),
-    )
+    __tablename__ = "daily_sessions"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("ussd_sessions.id", ondelete="CASCADE"),
-        index=True,
-    )
-    menu_id: Mapped[int | None] = mapped_column(Integer)  # no FK: analytics outlive menus
-    node: Mapped[str] = mapped_column(String(64))
-    seconds: Mapped[int] = mapped_column(Integer)  # time spent on the screen, all stays
-    answered: Mapped[bool] = mapped_column(Boolean)  # the caller moved on from it
-    left: Mapped[bool] = mapped_column(Boolean)  # the caller gave up here
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the session's start
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: menu deleted
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(12), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20), primary_key=True)
+    network: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyVisits(db.Model):  # type: ignore[name-defined,misc]
+    """Stays on each screen per day: a histogram by seconds, answered and left."""
+
+    __tablename__ = "daily_visits"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answered: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    left: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyWaits(db.Model):  # type: ignore[name-defined,misc]
+    """Seconds from hand-off to an agent's acceptance, per day the request came in."""
+
+    __tablename__ = "daily_waits"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wait_seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Housekeeping(db.Model):  # type: ignore[name-defined,misc]

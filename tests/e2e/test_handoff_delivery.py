@@ -468,6 +468,8 @@ def test_signed_events_record_task_progress(delivered):
     [row] = rows(delivered, "SELECT task_status, accepted_at, closed_at, created_at FROM handoffs")
     assert row.task_status == "completed"
     assert str(row.accepted_at).startswith("2025-11-24 16:00:42")
+    waits = rows(delivered, "SELECT wait_seconds, accepted FROM daily_waits")
+    assert len(waits) == 1 and waits[0].accepted == 1  # counted once for the analytics
     assert str(row.closed_at).startswith("2025-11-24 16:05:00")
 
 
