@@ -96,7 +96,8 @@ def add_to(table: Table, counts: Counter[tuple[Any, ...]], key: list[str], value
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
     upsert = statement.on_conflict_do_update(
-        index_elements=key, set_={value: table.c[value] + statement.excluded[value]})
+        index_elements=key, set_={value: table.c[value] + statement.excluded[value]}
+    )
     db.session.execute(upsert, rows)  # one statement, executed for every row
 
 
@@ -107,8 +108,12 @@ WAIT_KEY = ["day", "menu_id", "wait_seconds"]
 
 def add_wait(created_at: datetime, menu_id: int | None, wait_seconds: int) -> None:
     """Count one acceptance by an agent (called once per hand-off, on its first acceptance)."""
-    add_to(DailyWaits.__table__, Counter({(created_at.date(), menu_id or 0, wait_seconds): 1}),
-           WAIT_KEY, "accepted")
+    add_to(
+        DailyWaits.__table__,
+        Counter({(created_at.date(), menu_id or 0, wait_seconds): 1}),
+        WAIT_KEY,
+        "accepted",
+    )
 
 
 def sweep(limit: int = 2000, now: datetime | None = None, force: bool = False) -> int:
@@ -124,29 +129,55 @@ def sweep(limit: int = 2000, now: datetime | None = None, force: bool = False) -
     window = timedelta(minutes=int(config.get("RESUME_WINDOW_MINUTES", 10)))
     settled = now - max(window, timeout)  # dropped or idle: can no longer be continued
     swept = 0
+    after_id = 0  # keyset pagination: each batch starts where the last one ended
     while True:
         rows = db.session.execute(
-            select(SESSIONS.c.id, SESSIONS.c.trail, SESSIONS.c.status, SESSIONS.c.last_end,
-                   SESSIONS.c.started_at, SESSIONS.c.updated_at, SESSIONS.c.menu_version_id,
-                   SESSIONS.c.is_simulation, SESSIONS.c.lang, SESSIONS.c.gateway,
-                   SESSIONS.c.network)
-            .where(SESSIONS.c.analysed.is_(False),
-                   or_(SESSIONS.c.last_end.is_(True), SESSIONS.c.updated_at < settled))
-            .order_by(SESSIONS.c.id).limit(limit)
+            select(
+                SESSIONS.c.id,
+                SESSIONS.c.trail,
+                SESSIONS.c.status,
+                SESSIONS.c.last_end,
+                SESSIONS.c.started_at,
+                SESSIONS.c.updated_at,
+                SESSIONS.c.menu_version_id,
+                SESSIONS.c.is_simulation,
+                SESSIONS.c.lang,
+                SESSIONS.c.gateway,
+                SESSIONS.c.network,
+            )
+            .where(
+                SESSIONS.c.id > after_id,
+                SESSIONS.c.analysed.is_(False),
+                or_(SESSIONS.c.last_end.is_(True), SESSIONS.c.updated_at < settled),
+            )
+            .order_by(SESSIONS.c.id)
+            .limit(limit)
         ).all()
         if not rows:
             return swept
+        after_id = rows[-1].id
         ids = [r.id for r in rows]
         claimed = db.session.execute(
-            update(SESSIONS).where(SESSIONS.c.id.in_(ids), SESSIONS.c.analysed.is_(False))
-            .values(analysed=True))
+            update(SESSIONS)
+            .where(SESSIONS.c.id.in_(ids), SESSIONS.c.analysed.is_(False))
+            .values(analysed=True)
+        )
         if claimed.rowcount != len(ids):  # type: ignore[attr-defined]
             db.session.rollback()  # another sweeper took some of these: look again
+            after_id = ids[0] - 1
             continue
         version_ids = {r.menu_version_id for r in rows if r.menu_version_id}
-        menu_of = dict(db.session.execute(
-            select(MenuVersion.id, MenuVersion.menu_id).where(MenuVersion.id.in_(version_ids))
-        ).all()) if version_ids else {}
+        menu_of = (
+            dict(
+                db.session.execute(
+                    select(MenuVersion.id, MenuVersion.menu_id).where(
+                        MenuVersion.id.in_(version_ids)
+                    )
+                ).all()
+            )
+            if version_ids
+            else {}
+        )
         sessions: Counter[tuple[Any, ...]] = Counter()
         visits: Counter[tuple[Any, ...]] = Counter()
         idle: list[int] = []
@@ -167,14 +198,24 @@ def sweep(limit: int = 2000, now: datetime | None = None, force: bool = False) -
                 trail = []
             seconds = (row.updated_at - row.started_at).total_seconds()
             for visit in visits_from_trail(trail, seconds, status in GAVE_UP):
-                visits[(day, menu_id, visit["node"], visit["seconds"], visit["answered"],
-                        visit["left"])] += 1
+                visits[
+                    (
+                        day,
+                        menu_id,
+                        visit["node"],
+                        visit["seconds"],
+                        visit["answered"],
+                        visit["left"],
+                    )
+                ] += 1
         add_to(DailySessions.__table__, sessions, SESSION_KEY, "sessions")
         add_to(DailyVisits.__table__, visits, VISIT_KEY, "visits")
         if idle:
-            db.session.execute(update(SESSIONS).where(SESSIONS.c.id.in_(idle),
-                                                      SESSIONS.c.status == "active")
-                               .values(status="timed_out", ended_at=now))
+            db.session.execute(
+                update(SESSIONS)
+                .where(SESSIONS.c.id.in_(idle), SESSIONS.c.status == "active")
+                .values(status="timed_out", ended_at=now)
+            )
         db.session.commit()
         swept += len(rows)
         if len(rows) < limit:
@@ -236,8 +277,9 @@ class Report:
     pending_sweep: int
 
 
-def report(start: date, end: date, menu_id: int | None = None,
-           node_order: list[str] | None = None) -> Report:
+def report(
+    start: date, end: date, menu_id: int | None = None, node_order: list[str] | None = None
+) -> Report:
     """Figures for sessions started from `start` to `end` (both included, UTC days)."""
 
     def scope(model: Any) -> Any:
@@ -251,14 +293,25 @@ def report(start: date, end: date, menu_id: int | None = None,
     networks: dict[str, Tally] = defaultdict(Tally)
     rollup = DailySessions
     for day, status, lang, gateway, network, count in db.session.execute(
-        select(rollup.day, rollup.status, rollup.lang, rollup.gateway, rollup.network,
-               func.sum(rollup.sessions))
+        select(
+            rollup.day,
+            rollup.status,
+            rollup.lang,
+            rollup.gateway,
+            rollup.network,
+            func.sum(rollup.sessions),
+        )
         .where(scope(rollup))
         .group_by(rollup.day, rollup.status, rollup.lang, rollup.gateway, rollup.network)
     ).all():
         done = count if status == "completed" else 0
-        for tally in (total, days[day], languages[lang or "?"], gateways[gateway or "?"],
-                      networks[network or "?"]):
+        for tally in (
+            total,
+            days[day],
+            languages[lang or "?"],
+            gateways[gateway or "?"],
+            networks[network or "?"],
+        ):
             tally.sessions += count
             tally.completed += done
     every_day = []
@@ -269,8 +322,13 @@ def report(start: date, end: date, menu_id: int | None = None,
 
     nodes: dict[str, NodeStats] = {}
     for node, seconds, answered, left, count in db.session.execute(
-        select(DailyVisits.node, DailyVisits.seconds, DailyVisits.answered, DailyVisits.left,
-               func.sum(DailyVisits.visits))
+        select(
+            DailyVisits.node,
+            DailyVisits.seconds,
+            DailyVisits.answered,
+            DailyVisits.left,
+            func.sum(DailyVisits.visits),
+        )
         .where(scope(DailyVisits))
         .group_by(DailyVisits.node, DailyVisits.seconds, DailyVisits.answered, DailyVisits.left)
     ).all():
@@ -282,14 +340,30 @@ def report(start: date, end: date, menu_id: int | None = None,
     rank = {node: i for i, node in enumerate(node_order or [])}
     ordered = sorted(nodes.values(), key=lambda s: (rank.get(s.node, len(rank)), -s.reached))
 
-    waits = {seconds: int(count) for seconds, count in db.session.execute(
-        select(DailyWaits.wait_seconds, func.sum(DailyWaits.accepted))
-        .where(scope(DailyWaits)).group_by(DailyWaits.wait_seconds)
-    ).all()}
-    pending = db.session.scalar(
-        select(func.count()).select_from(SESSIONS).where(SESSIONS.c.analysed.is_(False))
-    ) or 0
-    return Report(start=start, end=end, total=total, days=every_day,
-                  by_language=dict(languages), by_gateway=dict(gateways),
-                  by_network=dict(networks), nodes=ordered, accepted=sum(waits.values()),
-                  median_wait_seconds=median_of(waits), pending_sweep=pending)
+    waits = {
+        seconds: int(count)
+        for seconds, count in db.session.execute(
+            select(DailyWaits.wait_seconds, func.sum(DailyWaits.accepted))
+            .where(scope(DailyWaits))
+            .group_by(DailyWaits.wait_seconds)
+        ).all()
+    }
+    pending = (
+        db.session.scalar(
+            select(func.count()).select_from(SESSIONS).where(SESSIONS.c.analysed.is_(False))
+        )
+        or 0
+    )
+    return Report(
+        start=start,
+        end=end,
+        total=total,
+        days=every_day,
+        by_language=dict(languages),
+        by_gateway=dict(gateways),
+        by_network=dict(networks),
+        nodes=ordered,
+        accepted=sum(waits.values()),
+        median_wait_seconds=median_of(waits),
+        pending_sweep=pending,
+    )

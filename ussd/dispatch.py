@@ -83,6 +83,15 @@ def _due(now: datetime) -> Any:
 
 def claim(limit: int, now: datetime | None = None) -> list[tuple[int, str]]:
     """Claim up to `limit` due hand-offs; return (id, lease owner) for each."""
+    return claim_batch(limit, now)[0]
+
+
+def claim_batch(limit: int, now: datetime | None = None) -> tuple[list[tuple[int, str]], bool]:
+    """Claim up to `limit` due hand-offs: (claimed (id, owner) pairs, whether more may be due).
+
+    A batch can come back short because another dispatcher won some rows; only a short
+    list of *candidates* means nothing more is due.
+    """
     now = now or utcnow()
     owner = secrets.token_hex(8)
     lease = timedelta(seconds=float(current_app.config.get("DISPATCH_LEASE_SECONDS", 60)))
@@ -105,7 +114,7 @@ def claim(limit: int, now: datetime | None = None) -> list[tuple[int, str]]:
         if ids:
             db.session.execute(update(Handoff).where(Handoff.id.in_(ids)).values(**values))
         db.session.commit()
-        return [(i, owner) for i in ids]
+        return [(i, owner) for i in ids], len(ids) == limit
     candidates = db.session.scalars(
         select(Handoff.id).where(_due(now)).order_by(*order).limit(limit)
     ).all()
@@ -118,7 +127,7 @@ def claim(limit: int, now: datetime | None = None) -> list[tuple[int, str]]:
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append((handoff_id, owner))
         db.session.commit()
-    return claimed
+    return claimed, len(candidates) == limit
 
 
 def merged_attributes(target: Handoff) -> tuple[dict[str, Any], list[int]]:
@@ -280,11 +289,11 @@ def dispatch_due(limit: int = 50, now: datetime | None = None, background: bool 
             log.warning("%d hand-off(s) %s", report.waiting, reason)
         return report
     while True:
-        batch = claim(limit, now)
+        batch, more = claim_batch(limit, now)
         report.claimed += len(batch)
         for handoff_id, owner in batch:
             deliver(taskrouter, handoff_id, owner, report)
-        if len(batch) < limit:
+        if not more:
             return report
 
 
@@ -355,8 +364,9 @@ class Dispatcher:
 
 
 def notify_dispatcher() -> None:
+    """Wake this process's dispatcher for a new hand-off (pointless until Twilio is set)."""
     dispatcher = current_app.extensions.get("ussd_dispatcher")
-    if dispatcher is not None:
+    if dispatcher is not None and not missing_settings(current_app.config):
         dispatcher.notify()
 
 

@@ -11,12 +11,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 
 from .dispatch import waiting_reason
 from .engine import State
-from .extensions import db
 from .models import Handoff
+from .session_store import Transaction
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")
@@ -79,24 +79,35 @@ def task_attributes(
     return attributes
 
 
-def open_handoff_for(phone_hash: str, since: datetime) -> int | None:
-    """The caller's latest hand-off made after `since` whose task is still open, if any."""
-    found: int | None = db.session.scalar(
-        select(Handoff.id)
-        .where(
-            Handoff.phone_hash == phone_hash,
-            Handoff.kind == "create",
-            Handoff.created_at >= since,
-            Handoff.status.in_(("pending", "delivering", "delivered")),
-            Handoff.task_status.not_in(("completed", "canceled", "deleted")),
-        )
-        .order_by(Handoff.id.desc())
-        .limit(1)
+HANDOFFS = Handoff.__table__
+# Built once (the final hop of every session runs them): see ussd/hops.py.
+OPEN_HANDOFF = (
+    select(HANDOFFS.c.id)
+    .where(
+        HANDOFFS.c.phone_hash == bindparam("k_hash"),
+        HANDOFFS.c.kind == "create",
+        HANDOFFS.c.created_at >= bindparam("k_since"),
+        or_(*(HANDOFFS.c.status == s for s in ("pending", "delivering", "delivered"))),
+        and_(*(HANDOFFS.c.task_status != s for s in ("completed", "canceled", "deleted"))),
     )
-    return found
+    .order_by(HANDOFFS.c.id.desc())
+    .limit(1)
+)
+INSERT_HANDOFF = insert(HANDOFFS).values(
+    {c.name: bindparam(c.name, type_=c.type) for c in HANDOFFS.columns if c.name != "id"}
+)
+
+
+def open_handoff_for(tx: Transaction, phone_hash: str, since: datetime) -> int | None:
+    """The caller's latest hand-off made after `since` whose task is still open, if any."""
+    prepared = tx.store.prepare("OPEN_HANDOFF", OPEN_HANDOFF)
+    tx.cursor.execute(prepared.sql, prepared.params({"k_hash": phone_hash, "k_since": since}))
+    found = tx.cursor.fetchone()
+    return int(found[0]) if found else None
 
 
 def queue_handoff(
+    tx: Transaction,
     *,
     session_id: int,
     external_id: str,
@@ -120,21 +131,23 @@ def queue_handoff(
         menu_version=menu_version,
         submitted_at=submitted_at,
     )
-    db.session.execute(
-        insert(Handoff.__table__).values(
-            session_id=session_id,
-            kind="update" if target_id else "create",
-            target_id=target_id,
-            status="pending",
-            attributes=json.dumps(attributes, ensure_ascii=False, separators=(",", ":")),
-            phone_hash=phone_hash,
-            **{key: str(attributes.get(key) or "")[:100] for key in PINNED_KEYS},
-            attempts=0,
-            next_attempt_at=submitted_at,
-            lease_owner="",
-            last_error=waiting_reason() or "",
-            task_status="",
-            created_at=submitted_at,
-            updated_at=submitted_at,
-        )
+    values: dict[str, Any] = dict.fromkeys(c.name for c in HANDOFFS.columns)
+    values.update(
+        {
+            "session_id": session_id,
+            "kind": "update" if target_id else "create",
+            "target_id": target_id,
+            "status": "pending",
+            "attributes": json.dumps(attributes, ensure_ascii=False, separators=(",", ":")),
+            "phone_hash": phone_hash,
+            "attempts": 0,
+            "next_attempt_at": submitted_at,
+            "lease_owner": "",
+            "last_error": waiting_reason() or "",
+            "task_status": "",
+            "created_at": submitted_at,
+            "updated_at": submitted_at,
+        }
     )
+    values.update({key: str(attributes.get(key) or "")[:100] for key in PINNED_KEYS})
+    tx.execute(tx.store.prepare("INSERT_HANDOFF", INSERT_HANDOFF), values)

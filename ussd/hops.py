@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from . import engine
 from .dispatch import notify_dispatcher
@@ -30,6 +29,7 @@ from .handoff import open_handoff_for, queue_handoff
 from .menus import cache, normalize_code
 from .models import UssdSession, utcnow
 from .phones import normalize, phone_hash
+from .session_store import Prepared, Record, Transaction, transaction
 from .strings import system_message
 
 log = logging.getLogger("ussd.hops")
@@ -109,59 +109,137 @@ def answer(
 
     may_start = turn.new_session is not False
     window = int(config.get("RESUME_WINDOW_MINUTES", 10))
-    row, earlier = _load(
-        gateway.name,
-        turn.session_id,
-        trace.phone_hash if may_start and window > 0 and not simulation else None,
-        now - timedelta(minutes=window),
-    )
     fingerprint = request_fingerprint(turn)
-    if row is not None and turn.new_session and turn.reused_id:
-        if not _is_repeat(row, turn, fingerprint, now):
-            # A new dial under a session key the gateway reuses (Nalo without SESSIONID):
-            # the old session steps aside, and may be offered to continue.
-            _retire(row)
-            if window > 0 and not simulation and row.updated_at >= now - timedelta(minutes=window):
-                earlier = row if _resumable(row) else earlier
-            row = None
-    hop = _Hop(turn, gateway, phone, trace, now, fingerprint, simulation, queue_task)
-    if row is None:
-        if turn.new_session is False:
-            log.info(
-                "continuation for an unknown session on %s (caller %s)",
-                gateway.name,
-                trace.phone_hash,
-            )
-            return Screen(system_message({}, "en", "ended"), end=True)
-        return hop.start(earlier, version_id)
-    return hop.go_on(row)
+    with transaction() as tx:
+        row, earlier = _load(
+            tx,
+            gateway.name,
+            turn.session_id,
+            trace.phone_hash if may_start and window > 0 and not simulation else None,
+            now - timedelta(minutes=window),
+        )
+        if row is not None and turn.new_session and turn.reused_id:
+            if not _is_repeat(row, turn, fingerprint, now):
+                # A new dial under a session key the gateway reuses (Nalo without SESSIONID):
+                # the old session steps aside, and may be offered to continue.
+                status = "superseded" if not row.last_end else row.status
+                tx.execute(
+                    _prepared(tx, "RETIRE"),
+                    {
+                        "k_id": row.id,
+                        "status": status,
+                        "external_id": f"{row.external_id}~{row.id}"[:100],
+                    },
+                )
+                recent = row.updated_at >= now - timedelta(minutes=window)
+                if window > 0 and not simulation and recent:
+                    earlier = row if _resumable(row) else earlier
+                row = None
+        hop = _Hop(tx, turn, gateway, phone, trace, now, fingerprint, simulation, queue_task)
+        if row is None:
+            if turn.new_session is False:
+                log.info(
+                    "continuation for an unknown session on %s (caller %s)",
+                    gateway.name,
+                    trace.phone_hash,
+                )
+                return Screen(system_message({}, "en", "ended"), end=True)
+            screen = hop.start(earlier, version_id)
+        else:
+            screen = hop.go_on(row)
+    if hop.queued:
+        notify_dispatcher()
+    return screen
+
+
+# The hop's statements: built once with SQLAlchemy Core, compiled once per database and
+# run by the driver (ussd/session_store.py explains why: it is most of a hop's cost).
+_KEY = and_(
+    SESSIONS.c.gateway == bindparam("k_gateway"), SESSIONS.c.external_id == bindparam("k_external")
+)
+_BY_ID = SESSIONS.c.id == bindparam("k_id")
+LOAD_SESSION = select(SESSIONS).where(_KEY)
+LOAD_SESSION_OR_EARLIER = (
+    select(SESSIONS)
+    .where(
+        or_(
+            _KEY,
+            and_(
+                SESSIONS.c.phone_hash == bindparam("k_hash"),
+                SESSIONS.c.updated_at >= bindparam("k_since"),
+                # equalities, not IN: an IN list is re-rendered at every execution
+                or_(*(SESSIONS.c.status == status for status in RESUMABLE)),
+                SESSIONS.c.is_simulation.is_(False),
+            ),
+        )
+    )
+    .order_by(SESSIONS.c.updated_at.desc())
+    .limit(4)
+)
+LOAD_BY_ID = select(SESSIONS).where(_BY_ID)
+INSERT_SESSION = (
+    insert(SESSIONS)
+    .values({c.name: bindparam(c.name, type_=c.type) for c in SESSIONS.columns if c.name != "id"})
+    .returning(SESSIONS.c.id)
+)
+HOP_COLUMNS = (
+    "state",
+    "status",
+    "lang",
+    "version",
+    "last_request",
+    "last_screen",
+    "last_end",
+    "seen_text",
+    "trail",
+    "current_node",
+    "hops",
+    "updated_at",
+    "ended_at",
+    "menu_version_id",
+)
+
+
+def _set(*names: str) -> dict[str, Any]:
+    return {name: bindparam(name, type_=SESSIONS.c[name].type) for name in names}
+
+
+UPDATE_SESSION = (
+    update(SESSIONS)
+    .where(_BY_ID, SESSIONS.c.version == bindparam("k_version"))
+    .values(_set(*HOP_COLUMNS))
+)
+TIME_OUT = (
+    update(SESSIONS)
+    .where(_BY_ID, SESSIONS.c.version == bindparam("k_version"))
+    .values(_set("status", "ended_at", "version"))
+)
+SET_SCREEN = update(SESSIONS).where(_BY_ID).values(_set("last_screen", "last_end"))
+SUPERSEDE = update(SESSIONS).where(_BY_ID).values(_set("status", "ended_at"))
+RETIRE = update(SESSIONS).where(_BY_ID).values(_set("external_id", "status"))
+
+
+def _prepared(tx: Transaction, name: str) -> Prepared:
+    return tx.store.prepare(name, globals()[name], SESSIONS if name.startswith("LOAD") else None)
 
 
 def _load(
-    gateway: str, external_id: str, resume_hash: str | None, since: datetime
-) -> tuple[Row[Any] | None, Row[Any] | None]:
+    tx: Transaction, gateway: str, external_id: str, resume_hash: str | None, since: datetime
+) -> tuple[Record | None, Record | None]:
     """The session row and, on a first request, the caller's resumable earlier session."""
-    this = and_(SESSIONS.c.gateway == gateway, SESSIONS.c.external_id == external_id)
+    key = {"k_gateway": gateway, "k_external": external_id}
     if resume_hash is None:
-        return db.session.execute(select(SESSIONS).where(this)).first(), None
-    earlier_cond = and_(
-        SESSIONS.c.phone_hash == resume_hash,
-        SESSIONS.c.updated_at >= since,
-        SESSIONS.c.status.in_(RESUMABLE),
-        SESSIONS.c.is_simulation.is_(False),
+        found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
+        return (found[0] if found else None), None
+    rows = tx.rows(
+        _prepared(tx, "LOAD_SESSION_OR_EARLIER"), {**key, "k_hash": resume_hash, "k_since": since}
     )
-    rows = db.session.execute(
-        select(SESSIONS)
-        .where(or_(this, earlier_cond))
-        .order_by(SESSIONS.c.updated_at.desc())
-        .limit(4)
-    ).all()
     row = next((r for r in rows if r.gateway == gateway and r.external_id == external_id), None)
     earlier = next((r for r in rows if r is not row and _resumable(r)), None)
     return row, earlier
 
 
-def _resumable(row: Row[Any]) -> bool:
+def _resumable(row: Record) -> bool:
     """An unfinished session with at least one answer, which a redial may continue."""
     if row.last_end or row.status not in RESUMABLE:
         return False
@@ -169,7 +247,7 @@ def _resumable(row: Row[Any]) -> bool:
     return state is not None and bool(state.answers) and not state.finished
 
 
-def _effective_state(row: Row[Any]) -> State | None:
+def _effective_state(row: Record) -> State | None:
     try:
         state = State.from_json(row.state)
     except (ValueError, KeyError, TypeError):
@@ -179,7 +257,7 @@ def _effective_state(row: Row[Any]) -> State | None:
     return state
 
 
-def _is_repeat(row: Row[Any], turn: Turn, fingerprint: str, now: datetime) -> bool:
+def _is_repeat(row: Record, turn: Turn, fingerprint: str, now: datetime) -> bool:
     """Is `turn` a copy of the request the session last answered?
 
     A request that carries its own identity (AT's cumulative text, Hubtel's Sequence, a
@@ -192,17 +270,6 @@ def _is_repeat(row: Row[Any], turn: Turn, fingerprint: str, now: datetime) -> bo
         return True
     window = float(current_app.config.get("DUPLICATE_WINDOW_SECONDS", 2.0))
     return (now - row.updated_at).total_seconds() <= window
-
-
-def _retire(row: Row[Any]) -> None:
-    db.session.execute(
-        update(SESSIONS)
-        .where(SESSIONS.c.id == row.id)
-        .values(
-            external_id=f"{row.external_id}~{row.id}"[:100],
-            status="superseded" if not row.last_end else row.status,
-        )
-    )
 
 
 def record_gateway_end(
@@ -227,6 +294,7 @@ def record_gateway_end(
 class _Hop:
     def __init__(
         self,
+        tx: Transaction,
         turn: Turn,
         gateway: Gateway,
         phone: str,
@@ -236,6 +304,7 @@ class _Hop:
         simulation: bool,
         queue_task: bool,
     ):
+        self.tx = tx
         self.turn = turn
         self.gateway = gateway
         self.phone = phone
@@ -277,7 +346,7 @@ class _Hop:
             return turn.service_code or turn.dialled, []
         return turn.service_code, []
 
-    def start(self, earlier: Row[Any] | None, version_id: int | None = None) -> Screen:
+    def start(self, earlier: Record | None, version_id: int | None = None) -> Screen:
         code, initial_inputs = self.resolve_code()
         version_id = version_id or cache().live_version(code)
         if version_id is None:
@@ -292,10 +361,9 @@ class _Hop:
             menu, _, _ = cache().compiled(version_id)
             self.trace.menu = menu
             result = engine.offer_resume(menu, earlier_state, ctx)
-            db.session.execute(
-                update(SESSIONS)
-                .where(SESSIONS.c.id == earlier.id)
-                .values(status="superseded", ended_at=self.now)
+            self.tx.execute(
+                _prepared(self.tx, "SUPERSEDE"),
+                {"k_id": earlier.id, "status": "superseded", "ended_at": self.now},
             )
         else:
             result = engine.start(menu, ctx)
@@ -331,36 +399,32 @@ class _Hop:
             "updated_at": self.now,
             "ended_at": self.now if result.screen.end else None,
         }
+        tx = self.tx
         try:
-            inserted = db.session.execute(insert(SESSIONS).values(**values))
-            session_id = inserted.inserted_primary_key[0]
+            session_id = tx.insert(_prepared(tx, "INSERT_SESSION"), values)
             replaced = self.after(result, session_id, version_id, code)
             if replaced is not None:
-                db.session.execute(
-                    update(SESSIONS)
-                    .where(SESSIONS.c.id == session_id)
-                    .values(last_screen=replaced.text, last_end=replaced.end)
+                tx.execute(
+                    _prepared(tx, "SET_SCREEN"),
+                    {"k_id": session_id, "last_screen": replaced.text, "last_end": replaced.end},
                 )
-            db.session.commit()
-        except IntegrityError:
+            tx.commit()
+        except tx.store.integrity_error:
             # The same first request arrived twice at once: the other one created the session.
-            db.session.rollback()
-            row = db.session.execute(
-                select(SESSIONS).where(
-                    SESSIONS.c.gateway == self.gateway.name,
-                    SESSIONS.c.external_id == self.turn.session_id,
-                )
-            ).first()
-            if row is None:
+            tx.rollback()
+            self.queued = False
+            found = tx.rows(
+                _prepared(tx, "LOAD_SESSION"),
+                {"k_gateway": self.gateway.name, "k_external": self.turn.session_id},
+            )
+            if not found:
                 raise
-            return Screen(row.last_screen, row.last_end)
-        if self.queued:
-            notify_dispatcher()
+            return Screen(found[0].last_screen, found[0].last_end)
         return replaced or result.screen
 
     # -- later requests -----------------------------------------------------------------------
 
-    def go_on(self, row: Row[Any]) -> Screen:
+    def go_on(self, row: Record) -> Screen:
         repeat = _is_repeat(row, self.turn, self.fingerprint, self.now)
         if row.last_end or row.status in OVER:
             if repeat:
@@ -377,12 +441,17 @@ class _Hop:
         self.trace.lang = state.lang
         timeout = int(self.config.get("SESSION_TIMEOUT_SECONDS", 180))
         if (self.now - row.updated_at).total_seconds() > timeout:
-            db.session.execute(
-                update(SESSIONS)
-                .where(SESSIONS.c.id == row.id, SESSIONS.c.version == row.version)
-                .values(status="timed_out", ended_at=self.now, version=row.version + 1)
+            self.tx.execute(
+                _prepared(self.tx, "TIME_OUT"),
+                {
+                    "k_id": row.id,
+                    "k_version": row.version,
+                    "status": "timed_out",
+                    "ended_at": self.now,
+                    "version": row.version + 1,
+                },
             )
-            db.session.commit()
+            self.tx.commit()
             return Screen(menu.message(state.lang, "expired"), end=True)
 
         entry = self.turn.input
@@ -413,6 +482,8 @@ class _Hop:
                 f"{json.dumps([result.state.node, elapsed], separators=(',', ':'))}]"
             )
         values = {
+            "k_id": row.id,
+            "k_version": row.version,
             "state": result.state.to_json(),
             "status": _status(result, row.status),
             "lang": result.state.lang[:12],
@@ -425,32 +496,24 @@ class _Hop:
             "current_node": result.state.node[:64],
             "hops": row.hops + 1,
             "updated_at": self.now,
+            "ended_at": self.now if result.screen.end else row.ended_at,
             "menu_version_id": version_id,
         }
-        if result.screen.end:
-            values["ended_at"] = self.now
-        changed = db.session.execute(
-            update(SESSIONS)
-            .where(SESSIONS.c.id == row.id, SESSIONS.c.version == row.version)
-            .values(**values)
-        )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
+        tx = self.tx
+        if tx.execute(_prepared(tx, "UPDATE_SESSION"), values) != 1:
             # A copy of this request won the race: answer what it answered.
-            db.session.rollback()
-            fresh = db.session.execute(select(SESSIONS).where(SESSIONS.c.id == row.id)).one()
+            tx.rollback()
+            fresh = tx.rows(_prepared(tx, "LOAD_BY_ID"), {"k_id": row.id})[0]
             return Screen(fresh.last_screen, fresh.last_end)
         screen = result.screen
         replaced = self.after(result, row.id, version_id, row.service_code)
         if replaced is not None:  # a repeat request: store the screen actually sent
             screen = replaced
-            db.session.execute(
-                update(SESSIONS)
-                .where(SESSIONS.c.id == row.id)
-                .values(last_screen=screen.text, last_end=screen.end)
+            tx.execute(
+                _prepared(tx, "SET_SCREEN"),
+                {"k_id": row.id, "last_screen": screen.text, "last_end": screen.end},
             )
-        db.session.commit()
-        if self.queued:
-            notify_dispatcher()
+        tx.commit()
         return screen
 
     def after(
@@ -467,8 +530,11 @@ class _Hop:
         hours = float(self.config.get("CALLBACK_DEDUP_HOURS", 24))
         target = None
         if hours > 0 and not self.simulation:
-            target = open_handoff_for(self.trace.phone_hash, self.now - timedelta(hours=hours))
+            target = open_handoff_for(
+                self.tx, self.trace.phone_hash, self.now - timedelta(hours=hours)
+            )
         queue_handoff(
+            self.tx,
             session_id=session_id,
             external_id=self.turn.session_id,
             phone=self.phone,
@@ -494,7 +560,7 @@ def _status(result: Result, current: str) -> str:
     return current if current in ("completed", "ended") else "active"
 
 
-def _lang_of(row: Row[Any]) -> str:
+def _lang_of(row: Record) -> str:
     try:
         return str(json.loads(row.state).get("l", "en"))
     except ValueError:

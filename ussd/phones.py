@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 import phonenumbers
 
 
+@lru_cache(maxsize=4096)  # parsing is the slow part of a hop; callers come back
 def normalize(raw: str, default_region: str | None = None) -> str:
     """E.164 where the number can be understood, else the digits as sent (never refused:
     a caller whose operator formats numbers oddly must still be served)."""
@@ -32,10 +34,15 @@ def normalize(raw: str, default_region: str | None = None) -> str:
     return compact
 
 
+@lru_cache(maxsize=8)
+def _hash_key(secret: str) -> bytes:
+    return hashlib.sha256(b"ussd-phone-hash:" + secret.encode()).digest()
+
+
+@lru_cache(maxsize=4096)
 def phone_hash(phone: str, secret: str) -> str:
     """A keyed hash of a number: stable for look-ups, meaningless without the key."""
-    key = hashlib.sha256(b"ussd-phone-hash:" + secret.encode()).digest()
-    return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(_hash_key(secret), phone.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def mask(phone: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -21,7 +22,7 @@ _DB = DirectoryBasedExampleDatabase(
     os.environ.get("HYPOTHESIS_DATABASE")
     or str(Path(tempfile.gettempdir()) / "ussd-flex-hypothesis")
 )
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "deadline": None,  # a generated menu may hold 97 options in 3 languages: no timing checks
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
 }

@@ -82,7 +82,8 @@ def check_state(menu: CompiledMenu, state: State, keys: Keys) -> None:
     check(State.from_json(state.to_json()) == state, f"state does not round-trip: {state!r}")
     if state.node != engine.RESUME_NODE:
         node = menu.document.nodes.get(state.node)
-        check(node is not None, f"state on a missing node {state.node!r}")
+        if node is None:
+            raise InvariantError(f"state on a missing node {state.node!r}")
         check(node.kind != "branch", f"state rests on branch node {state.node!r}")
     check(state.lang in menu.document.languages, f"state language {state.lang!r} not in menu")
     seen: set[str] = set()

@@ -138,7 +138,9 @@ def form_bodies(draw: st.DrawFn, fields: tuple[str, ...], avoid_known: bool = Fa
     return (body + junk).encode("ascii")
 
 
-SAMPLES = {  # one valid payload per gateway (tests/contract/samples), to mutate
+SAMPLES: dict[
+    str, dict[str, Any]
+] = {  # one valid payload per gateway (tests/contract/samples), to mutate
     "africastalking": {
         "sessionId": "ATUid_7c898d72eb11f723ed8ea05ef232f279",
         "phoneNumber": "+254739495441",

@@ -97,7 +97,9 @@ def test_a_huge_bound_is_linted_or_refuses_without_crashing():
     doc = parse_menu(_one_input({"type": "number", "min": 10**400}))
     if has_errors(lint(doc)):
         return
-    assert isinstance(validate("5", doc.nodes["q"].validation), Refusal)
+    rule = doc.nodes["q"].validation
+    assert rule is not None
+    assert isinstance(validate("5", rule), Refusal)
 
 
 def _one_input(validation: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +120,9 @@ def _one_input(validation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-LOOP = [  # "add another item?" loops back to the same question: lint-clean, no warning
+LOOP: list[
+    dict[str, Any]
+] = [  # "add another item?" loops back to the same question: lint-clean, no warning
     {
         "id": "item",
         "kind": "menu",
@@ -139,7 +143,7 @@ LOOP = [  # "add another item?" loops back to the same question: lint-clean, no 
     },
     {"id": "bye", "kind": "handoff"},
 ]
-SHARED_KEY = [  # two questions store the same key: a lint warning only
+SHARED_KEY: list[dict[str, Any]] = [  # two questions store the same key: a lint warning only
     {
         "id": "x",
         "kind": "menu",
@@ -192,7 +196,7 @@ def test_back_after_answering_a_key_again_restores_the_earlier_answer(nodes, inp
     assert back.answers == before.answers
 
 
-BRANCH_CYCLE = [
+BRANCH_CYCLE: list[dict[str, Any]] = [
     {
         "id": "a",
         "kind": "branch",
@@ -363,9 +367,9 @@ def test_a_published_menu_document_cannot_be_mutated():
     menu = CompiledMenu(parse_menu(DEMO))
     doc = menu.document
     attempts = [
-        lambda: doc.nodes.__setitem__("language", Node(id="language", kind="end")),
-        lambda: doc.nodes["location"].text.__setitem__("en", "changed"),
-        lambda: doc.nodes["location"].options[0].label.__setitem__("en", "changed"),
+        lambda: doc.nodes.__setitem__("language", Node(id="language", kind="end")),  # type: ignore[index]
+        lambda: doc.nodes["location"].text.__setitem__("en", "changed"),  # type: ignore[index]
+        lambda: doc.nodes["location"].options[0].label.__setitem__("en", "changed"),  # type: ignore[index]
     ]
     for attempt in attempts:
         with pytest.raises(TypeError):

@@ -8,14 +8,14 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ussd.menu import parse_menu
+from ussd.menu import Validation, parse_menu
 from ussd.strings import DEFAULT_MESSAGES
 from ussd.validators import DEFAULT_MAX_LENGTH, Refusal, validate
 
 from .strategies import DEFAULT_AVOID, TODAY, caller_inputs, validations
 
 
-def rule_of(validation: dict) -> object:
+def rule_of(validation: dict) -> Validation:
     """The Validation object parse_menu builds from a generated validation dict."""
     doc = parse_menu(
         {
@@ -25,7 +25,9 @@ def rule_of(validation: dict) -> object:
             "nodes": [{"id": "q", "kind": "input", "key": "q", "validation": validation}],
         }
     )
-    return doc.nodes["q"].validation
+    rule = doc.nodes["q"].validation
+    assert rule is not None
+    return rule
 
 
 answers = st.one_of(
@@ -51,16 +53,16 @@ def test_validate_returns_a_value_or_a_known_refusal(validation, text):
     assert len(folded) <= max_length
     assert rule.min_length is None or len(folded) >= rule.min_length
     if rule.type == "number":
-        value = float(outcome)
-        assert rule.min is None or value >= rule.min
-        assert rule.max is None or value <= rule.max
+        number = float(outcome)
+        assert rule.min is None or number >= rule.min
+        assert rule.max is None or number <= rule.max
         if rule.integer:
             assert re.fullmatch(r"-?[0-9]+", outcome), outcome
     elif rule.type == "phone":
         assert re.fullmatch(r"\+[1-9][0-9]{6,14}", outcome), outcome
     elif rule.type == "date":
-        value = date.fromisoformat(outcome)
-        assert not (rule.not_future and value > TODAY)
+        day = date.fromisoformat(outcome)
+        assert not (rule.not_future and day > TODAY)
     elif rule.type in ("text", "pattern"):
         assert outcome == folded
 
