@@ -18,6 +18,13 @@ echo "==> ruff"
 .venv/bin/ruff check . || failed+=(ruff)
 echo "==> pytest${TEST_DATABASE_URL:+ (SQLite and PostgreSQL)}"
 .venv/bin/pytest "$@" || failed+=(pytest)
+echo "==> benchmark smoke run (a few seconds; checks the harness, never timings)"
+bench_db=""
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    bench_db="${TEST_DATABASE_URL%/*}/bench"   # a database of its own beside the test one
+fi
+BENCH_DATABASE_URL="$bench_db" bash bench/smoke.sh >/tmp/ussd-bench-smoke.log 2>&1 || {
+    tail -30 /tmp/ussd-bench-smoke.log; failed+=(bench-smoke); }
 if [ -f flex-plugin/package-lock.json ]; then
     echo "==> flex plugin"
     (cd flex-plugin && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed+=(flex-plugin)

@@ -165,10 +165,12 @@ def _finish(handoff_id: int, owner: str, **values: Any) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report) -> None:
+def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report) -> bool:
+    """Deliver one claimed hand-off. False when Twilio failed in a way worth retrying (the
+    caller then stops the pass: the next hand-off would most likely fail the same way)."""
     row = db.session.get(Handoff, handoff_id, populate_existing=True)
     if row is None or row.lease_owner != owner:
-        return
+        return True
     try:
         if row.kind == "update":
             _deliver_update(taskrouter, row, owner, report)
@@ -178,6 +180,7 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report)
         _finish(handoff_id, owner, status="failed", last_error=exc.reason)
         log.error("hand-off %s failed: %s", handoff_id, exc.reason)
         report.failed += 1
+        return True
     except DeliveryError as exc:
         delay = backoff(row.attempts, float(current_app.config.get("DISPATCH_BACKOFF_BASE", 5.0)))
         _finish(
@@ -189,6 +192,8 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report)
         )
         log.warning("hand-off %s will be retried in %.0f s: %s", handoff_id, delay, exc.reason)
         report.retried += 1
+        return False
+    return True
 
 
 def _deliver_create(taskrouter: TaskRouter, row: Handoff, owner: str, report: Report) -> None:
@@ -291,10 +296,18 @@ def dispatch_due(limit: int = 50, now: datetime | None = None, background: bool 
     while True:
         batch, more = claim_batch(limit, now)
         report.claimed += len(batch)
-        for handoff_id, owner in batch:
-            deliver(taskrouter, handoff_id, owner, report)
+        for index, (handoff_id, owner) in enumerate(batch):
+            if not deliver(taskrouter, handoff_id, owner, report):
+                _release(batch[index + 1:])
+                return report
         if not more:
             return report
+
+
+def _release(claims: list[tuple[int, str]]) -> None:
+    """Give back claimed hand-offs that were not attempted (Twilio just failed)."""
+    for handoff_id, owner in claims:
+        _finish(handoff_id, owner, status="pending", attempts=Handoff.attempts - 1)
 
 
 def housekeeping(now: datetime | None = None) -> None:
@@ -321,6 +334,10 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._last_housekeeping = 0.0
+        # While Twilio fails every delivery (down, unreachable, rate-limiting) the process
+        # pauses delivering: hand-offs wait as pending instead of costing an attempt each.
+        self.failures = 0
+        self.paused_until = 0.0
 
     def start(self) -> None:
         with self._lock:
@@ -332,6 +349,16 @@ class Dispatcher:
 
     def notify(self) -> None:
         self.wake.set()
+
+    def _after_pass(self, report: Report) -> None:
+        if report.retried and not report.delivered:
+            self.failures += 1
+            pause = min(300.0, 5.0 * 2 ** (self.failures - 1))
+            self.paused_until = time.monotonic() + pause
+            log.warning("Twilio failed every delivery of this pass: pausing %.0f s", pause)
+        elif report.delivered:
+            self.failures = 0
+            self.paused_until = 0.0
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
@@ -352,7 +379,8 @@ class Dispatcher:
                 return
             try:
                 with self.app.app_context():
-                    dispatch_due(background=True)
+                    if time.monotonic() >= self.paused_until:
+                        self._after_pass(dispatch_due(background=True))
                     if time.monotonic() - self._last_housekeeping > 30:
                         self._last_housekeeping = time.monotonic()
                         housekeeping()

@@ -598,3 +598,28 @@ def test_flex_setup_reports_a_wrong_workspace(twilio_app, requests_mock):
 def test_flex_setup_needs_settings(app):
     result = app.test_cli_runner().invoke(args=["flex", "setup"])
     assert result.exit_code == 1 and "TWILIO_ACCOUNT_SID" in result.output
+
+
+def test_dispatcher_pauses_while_twilio_fails_everything(twilio_app, requests_mock):
+    from ussd.dispatch import Dispatcher, Report
+
+    dispatcher = Dispatcher(twilio_app)
+    dispatcher._after_pass(Report(claimed=3, retried=3))
+    first = dispatcher.paused_until
+    dispatcher._after_pass(Report(claimed=1, retried=1))
+    assert dispatcher.failures == 2 and dispatcher.paused_until > first  # longer each time
+    dispatcher._after_pass(Report(claimed=2, delivered=1, retried=1))
+    assert dispatcher.failures == 0 and dispatcher.paused_until == 0.0
+
+
+def test_an_outage_costs_one_attempt_per_pass_not_one_per_handoff(twilio_app, no_task_found):
+    no_task_found.post(TASKS, status_code=503, json={"code": 20503, "message": "down",
+                                                      "status": 503})
+    client = twilio_app.test_client()
+    for n in range(3):
+        at_walk(client, ENGLISH[0], session=f"down-{n}", phone=f"+22177500{n:04d}")
+    report = dispatch(twilio_app)
+    assert (report.claimed, report.retried) == (3, 1)
+    assert len(posts(no_task_found)) == 1  # the other two were handed back untouched
+    states = [(r.status, r.attempts) for r in handoff_rows(twilio_app)]
+    assert sorted(states) == [("pending", 0), ("pending", 0), ("pending", 1)]
