@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ussd.extensions import db
+from ussd.extensions import db, limiter
 from ussd.models import User, utcnow
 from ussd.users import (
     LOCK_MINUTES,
@@ -44,6 +44,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("editor.menus"))

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from . import engine
 from .dispatch import notify_dispatcher
@@ -27,13 +27,14 @@ from .gateways.base import Gateway, Turn
 from .gsm import Budget
 from .handoff import open_handoff_for, queue_handoff
 from .menus import cache, normalize_code
-from .models import UssdSession, utcnow
+from .models import Handoff, UssdSession, utcnow
 from .phones import normalize, phone_hash
 from .session_store import Prepared, Record, Transaction, transaction
 from .strings import system_message
 
 log = logging.getLogger("ussd.hops")
 SESSIONS = UssdSession.__table__
+HANDOFFS = Handoff.__table__
 OVER = ("dropped", "timed_out", "superseded")  # statuses of sessions that cannot go on
 RESUMABLE = ("active", "dropped", "timed_out")
 
@@ -217,6 +218,20 @@ TIME_OUT = (
 SET_SCREEN = update(SESSIONS).where(_BY_ID).values(_set("last_screen", "last_end"))
 SUPERSEDE = update(SESSIONS).where(_BY_ID).values(_set("status", "ended_at"))
 RETIRE = update(SESSIONS).where(_BY_ID).values(_set("external_id", "status"))
+LIMITED = update(SESSIONS).where(_BY_ID).values(
+    _set("status", "end_reason", "last_screen", "last_end"))
+RECENT_SESSIONS = select(func.count()).select_from(SESSIONS).where(
+    SESSIONS.c.phone_hash == bindparam("k_hash"), SESSIONS.c.started_at >= bindparam("k_since"),
+    SESSIONS.c.is_simulation.is_(False))
+RECENT_TASKS = select(func.count()).select_from(HANDOFFS).where(
+    HANDOFFS.c.phone_hash == bindparam("k_hash"), HANDOFFS.c.created_at >= bindparam("k_since"),
+    HANDOFFS.c.kind == "create")
+
+
+def _count(tx: Transaction, name: str, phone_hash: str, since: datetime) -> int:
+    prepared = tx.store.prepare(name, globals()[name])
+    tx.cursor.execute(prepared.sql, prepared.params({"k_hash": phone_hash, "k_since": since}))
+    return int(tx.cursor.fetchone()[0])
 
 
 def _prepared(tx: Transaction, name: str) -> Prepared:
@@ -315,6 +330,7 @@ class _Hop:
         self.queue_task = queue_task
         self.config = current_app.config
         self.queued = False
+        self.limited = False
 
     def context(self, service_code: str) -> Context:
         return Context(
@@ -354,6 +370,14 @@ class _Hop:
             return Screen(system_message({}, "en", "unavailable"), end=True)
         menu, _, _ = cache().compiled(version_id)
         self.trace.menu = menu
+        limit = int(self.config.get("MAX_SESSIONS_PER_PHONE_PER_HOUR", 0) or 0)
+        if limit and not self.simulation and _count(
+                self.tx, "RECENT_SESSIONS", self.trace.phone_hash,
+                self.now - timedelta(hours=1)) >= limit:
+            log.info("caller %s reached the session limit", self.trace.phone_hash)
+            lang = earlier.lang if earlier is not None and earlier.lang else \
+                menu.document.default_language
+            return Screen(menu.message(lang, "limit_reached"), end=True)
         ctx = self.context(code)
         earlier_state = _effective_state(earlier) if earlier is not None else None
         if earlier is not None and earlier_state is not None:
@@ -403,7 +427,7 @@ class _Hop:
         try:
             session_id = tx.insert(_prepared(tx, "INSERT_SESSION"), values)
             replaced = self.after(result, session_id, version_id, code)
-            if replaced is not None:
+            if replaced is not None and not self.limited:
                 tx.execute(
                     _prepared(tx, "SET_SCREEN"),
                     {"k_id": session_id, "last_screen": replaced.text, "last_end": replaced.end},
@@ -507,7 +531,9 @@ class _Hop:
             return Screen(fresh.last_screen, fresh.last_end)
         screen = result.screen
         replaced = self.after(result, row.id, version_id, row.service_code)
-        if replaced is not None:  # a repeat request: store the screen actually sent
+        if replaced is not None and self.limited:
+            screen = replaced
+        elif replaced is not None:  # a repeat request: store the screen actually sent
             screen = replaced
             tx.execute(
                 _prepared(tx, "SET_SCREEN"),
@@ -533,6 +559,17 @@ class _Hop:
             target = open_handoff_for(
                 self.tx, self.trace.phone_hash, self.now - timedelta(hours=hours)
             )
+        task_limit = int(self.config.get("MAX_TASKS_PER_PHONE_PER_DAY", 0) or 0)
+        if target is None and task_limit and not self.simulation and _count(
+                self.tx, "RECENT_TASKS", self.trace.phone_hash,
+                self.now - timedelta(hours=24)) >= task_limit:
+            log.info("caller %s reached the task limit", self.trace.phone_hash)
+            screen = Screen(menu.message(result.state.lang, "limit_reached"), end=True)
+            self.tx.execute(_prepared(self.tx, "LIMITED"), {
+                "k_id": session_id, "status": "ended", "end_reason": "task limit",
+                "last_screen": screen.text, "last_end": screen.end})
+            self.limited = True
+            return screen
         queue_handoff(
             self.tx,
             session_id=session_id,
