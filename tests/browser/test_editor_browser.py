@@ -89,10 +89,11 @@ def test_add_a_location_try_it_publish_and_dial(live_server, browser):
 
     # Try the draft in the simulator: French, then the location screen.
     page.click("#sim-dial")
-    page.wait_for_function("document.getElementById('sim-screen').innerText.includes('Welcome')")
+    # (locators, not wait_for_function: the page's CSP rightly forbids evaluating strings)
+    page.locator("#sim-screen", has_text="Welcome").wait_for()
     page.fill("#sim-entry", "2")
     page.click("#sim-send")
-    page.wait_for_function("document.getElementById('sim-screen').innerText.includes('Saint')")
+    page.locator("#sim-screen", has_text="Saint").wait_for()
     assert page.inner_text("#sim-screen") == (
         "Où vous trouvez-vous ?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis")
     page.locator("#simulator").screenshot(path=SHOTS / "simulator.png")
