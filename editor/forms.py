@@ -62,7 +62,31 @@ def language_label(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-class LoginForm(FlaskForm):
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _leaves(fields: Any) -> Any:
+    for field in fields:
+        if isinstance(field, FieldList | FormField):
+            yield from _leaves(field)
+        else:
+            yield field
+
+
+class EditorForm(FlaskForm):
+    """Every editor form: text with control characters (NUL, ESC, …) is refused, whatever
+    the field. Such text has no use in a menu, and PostgreSQL cannot even store NUL."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _leaves(self):
+            if isinstance(field.data, str) and CONTROL.search(field.data):
+                field.errors = [*field.errors, _l("This contains a control character.")]
+                valid = False
+        return valid
+
+
+class LoginForm(EditorForm):
     email = StringField(
         _l("Email"),
         validators=[DataRequired(), Length(max=254)],
@@ -76,18 +100,18 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(EditorForm):
     """A button that only needs CSRF protection (delete, move, roll back, sign out)."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(EditorForm):
     language = SelectField(_l("Editor language"), choices=options(LANGUAGE_CHOICES))
     submit = SubmitField(_l("Save"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(EditorForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired()],
@@ -106,14 +130,14 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class UserForm(FlaskForm):
+class UserForm(EditorForm):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=options((r, r) for r in ROLES), default="editor")
     language = SelectField(_l("Editor language"), choices=options(LANGUAGE_CHOICES))
     submit = SubmitField(_l("Create account"))
 
 
-class UserRoleForm(FlaskForm):
+class UserRoleForm(EditorForm):
     role = SelectField(_l("Role"), choices=options((r, r) for r in ROLES))
     active = BooleanField(_l("Active"))
     submit = SubmitField(_l("Save"))
@@ -127,7 +151,7 @@ def _languages(form: Any, field: Any) -> None:
         raise ValidationError(_l("A language is listed twice."))
 
 
-class NewMenuForm(FlaskForm):
+class NewMenuForm(EditorForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     languages = StringField(
         _l("Languages"),
@@ -142,7 +166,7 @@ class NewMenuForm(FlaskForm):
     submit = SubmitField(_l("Create menu"))
 
 
-class MenuSettingsForm(FlaskForm):
+class MenuSettingsForm(EditorForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Length(max=500)])
     languages = StringField(
@@ -154,23 +178,23 @@ class MenuSettingsForm(FlaskForm):
     submit = SubmitField(_l("Save settings"))
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(EditorForm):
     name = StringField(_l("Name of the copy"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Duplicate"))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(EditorForm):
     note = StringField(_l("What changed (optional)"), validators=[Length(max=200)])
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Publish"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(EditorForm):
     file = FileField(_l("Menu file (JSON)"), validators=[FileRequired()])
     submit = SubmitField(_l("Import"))
 
 
-class ServiceCodeForm(FlaskForm):
+class ServiceCodeForm(EditorForm):
     code = StringField(
         _l("Service code"),
         validators=[DataRequired(), Length(max=40)],
@@ -180,14 +204,14 @@ class ServiceCodeForm(FlaskForm):
     submit = SubmitField(_l("Map code"))
 
 
-class DefaultMenuForm(FlaskForm):
+class DefaultMenuForm(EditorForm):
     menu = SelectField(
         _l("Default menu"), coerce=int, description=_l("Serves every code not mapped above.")
     )
     submit = SubmitField(_l("Set default"))
 
 
-class SimulatorForm(FlaskForm):
+class SimulatorForm(EditorForm):
     source = SelectField(
         _l("Run"), choices=options([("draft", _l("the draft")), ("live", _l("the live version"))])
     )
@@ -217,7 +241,7 @@ def node_form_class(
     """A form for one node of `kind`, with a field per language and selects of node ids."""
     targets = _choices(node_ids, str(_l("— none —")))
 
-    class NodeForm(FlaskForm):
+    class NodeForm(EditorForm):
         node_id = StringField(
             _l("Node id"),
             validators=[DataRequired(), ID_RULE],
@@ -373,7 +397,7 @@ def node_form_class(
     return NodeForm
 
 
-class NewNodeForm(FlaskForm):
+class NewNodeForm(EditorForm):
     kind = SelectField(
         _l("Kind"),
         choices=options(
@@ -397,12 +421,12 @@ class NewNodeForm(FlaskForm):
     submit = SubmitField(_l("Add node"))
 
 
-class MessagesForm(FlaskForm):
+class MessagesForm(EditorForm):
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Save messages"))
 
 
-class EraseForm(FlaskForm):
+class EraseForm(EditorForm):
     phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=40),
                                                        Regexp(r"^[+0-9 ()\-]+$")],
                         description=_l("As the person gives it, such as +221 77 123 45 67"))

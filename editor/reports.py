@@ -23,7 +23,7 @@ from ussd.phones import mask
 from ussd.privacy import count_for_phone, erase_phone, purge
 
 from . import bp, charts, role_required
-from .forms import ConfirmForm, EraseForm, language_label
+from .forms import CONTROL, ConfirmForm, EraseForm, language_label
 
 PAGE_SIZE = 50
 SMALL = {"width": 330, "label_width": 110}  # charts in a third of the page
@@ -37,6 +37,11 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
+def _clean(value: str) -> str:
+    """A filter value from the query string; one with control characters matches nothing."""
+    return "" if CONTROL.search(value) else value[:100]
+
+
 def _filters() -> dict[str, Any]:
     today = utcnow().date()
     start = _day(request.args.get("start"), today - timedelta(days=29))
@@ -46,8 +51,8 @@ def _filters() -> dict[str, Any]:
     return {
         "start": start,
         "end": end,
-        "location": request.args.get("location", "")[:100],
-        "support_type": request.args.get("support_type", "")[:100],
+        "location": _clean(request.args.get("location", "")),
+        "support_type": _clean(request.args.get("support_type", "")),
         "status": request.args.get("status", "") if request.args.get("status") in STATES else "",
     }
 

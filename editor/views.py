@@ -49,6 +49,7 @@ from ussd.strings import DEFAULT_MESSAGES, MESSAGE_NAMES
 
 from . import bp, outline, role_required
 from .forms import (
+    CONTROL,
     EXTRA_ROWS,
     ConfirmForm,
     DefaultMenuForm,
@@ -648,6 +649,8 @@ def menu_messages(menu_id: int) -> str | Response:
         for lang in languages:
             for name in MESSAGE_NAMES:
                 value = (request.form.get(f"m-{lang}-{name}") or "").strip()[:300]
+                if CONTROL.search(value):
+                    continue  # a control character has no place on a caller's screen
                 if value and value != DEFAULT_MESSAGES.get(lang, {}).get(name):
                     messages.setdefault(lang, {})[name] = value
         document["messages"] = messages

@@ -20,6 +20,11 @@ MAX_FIELD = 200  # ids, phone numbers, codes, networks
 MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway
 
 
+def printable(value: str, limit: int = 40) -> str:
+    """A caller-supplied name as it may appear in a one-line reason: escaped and short."""
+    return value.encode("unicode_escape", "backslashreplace").decode("ascii")[:limit]
+
+
 class BadRequest(ValueError):
     """The request is malformed; the message is a one-line reason for the HTTP 400 body."""
 
@@ -92,7 +97,7 @@ class Gateway:
         form: dict[str, str] = {}
         for key, value in pairs:
             if key in form:
-                raise BadRequest(f"field {key} is given twice")
+                raise BadRequest(f"field {printable(key)} is given twice")
             form[key] = value
         return form
 

@@ -17,6 +17,7 @@ from .base import (
     bool_field,
     json_response,
     phone_field,
+    printable,
     text_field,
 )
 
@@ -31,7 +32,8 @@ class GenericJson(Gateway):
         data = self.json_body(request)
         unknown = sorted(set(data) - FIELDS)
         if unknown:
-            raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+            shown = ", ".join(printable(name) for name in unknown[:5])
+            raise BadRequest(f"unknown field(s): {shown}")
         session_id = text_field(data, "session_id", numbers=True)
         if not session_id:
             raise BadRequest("field session_id is empty")
