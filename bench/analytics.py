@@ -52,31 +52,80 @@ def generate(count: int, seed: int = 7) -> tuple[list[tuple], list[tuple], Count
             trail.append([node, ms])
             ms += rng.randint(1, 25) * 1000
         duration = timedelta(milliseconds=ms)
-        sessions.append((n, gateway, f"gen-{n}", f"+22176{n:07d}", f"{n:032x}", "*123*456#",
-                         network, 1, "{}", status, lang, 1, "", "", completed, "",
-                         json.dumps(trail, separators=(",", ":")), NODES[reached - 1], reached,
-                         False, False, "", started, started + duration, started + duration))
+        sessions.append(
+            (
+                n,
+                gateway,
+                f"gen-{n}",
+                f"+22176{n:07d}",
+                f"{n:032x}",
+                "*123*456#",
+                network,
+                1,
+                "{}",
+                status,
+                lang,
+                1,
+                "",
+                "",
+                completed,
+                "",
+                json.dumps(trail, separators=(",", ":")),
+                NODES[reached - 1],
+                reached,
+                False,
+                False,
+                "",
+                started,
+                started + duration,
+                started + duration,
+            )
+        )
         if completed:
             waited = rng.randint(0, 1800) if rng.random() < 0.8 else None
             created = started + duration
-            handoffs.append((n, n, "create", "delivered", "{}", f"{n:032x}", lang, "Dakar",
-                             "Shelter", "Yes", 1, created, "", "", f"WT{n:032x}",
-                             "accepted" if waited is not None else "created", created, created,
-                             created, created + timedelta(seconds=waited) if waited else None,
-                             waited))
+            handoffs.append(
+                (
+                    n,
+                    n,
+                    "create",
+                    "delivered",
+                    "{}",
+                    f"{n:032x}",
+                    lang,
+                    "Dakar",
+                    "Shelter",
+                    "Yes",
+                    1,
+                    created,
+                    "",
+                    "",
+                    f"WT{n:032x}",
+                    "accepted" if waited is not None else "created",
+                    created,
+                    created,
+                    created,
+                    created + timedelta(seconds=waited) if waited else None,
+                    waited,
+                )
+            )
             if waited is not None:  # what the acceptance events add to the rollup
                 waits[(created.date(), 1, waited)] += 1
     return sessions, handoffs, waits
 
 
-SESSION_COLUMNS = ("id, gateway, external_id, phone, phone_hash, service_code, network, "
-                   "menu_version_id, state, status, lang, version, last_request, last_screen, "
-                   "last_end, seen_text, trail, current_node, hops, is_simulation, analysed, "
-                   "end_reason, started_at, updated_at, ended_at")
-HANDOFF_COLUMNS = ("id, session_id, kind, status, attributes, phone_hash, language, location, "
-                   "support_type, callback, attempts, next_attempt_at, lease_owner, last_error, "
-                   "task_sid, task_status, created_at, updated_at, delivered_at, accepted_at, "
-                   "wait_seconds")
+SESSION_COLUMNS = (
+    "id, gateway, external_id, phone, phone_hash, service_code, network, "
+    "menu_version_id, state, status, lang, version, last_request, last_screen, "
+    "last_end, seen_text, trail, current_node, hops, is_simulation, analysed, "
+    "end_reason, started_at, updated_at, ended_at"
+)
+HANDOFF_COLUMNS = (
+    "id, session_id, kind, status, attributes, phone_hash, language, location, "
+    "support_type, callback, attempts, next_attempt_at, lease_owner, last_error, "
+    "task_sid, task_status, created_at, updated_at, delivered_at, accepted_at, "
+    "wait_seconds"
+)
 
 
 def load(engine: Any, sessions: list[tuple], handoffs: list[tuple]) -> None:
@@ -93,7 +142,7 @@ def load(engine: Any, sessions: list[tuple], handoffs: list[tuple]) -> None:
                 marks = ", ".join("?" for _ in columns.split(","))
                 sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
                 for start in range(0, len(data), CHUNK):
-                    cursor.executemany(sql, data[start:start + CHUNK])
+                    cursor.executemany(sql, data[start : start + CHUNK])
             raw.commit()
     finally:
         raw.close()
@@ -114,7 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/bench_analytics")
+    parser.add_argument(
+        "--database-url", default="postgresql://postgres@127.0.0.1:5432/bench_analytics"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="ussd-analytics-"))
@@ -128,8 +179,13 @@ def main() -> None:
         for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
             subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc", sql], check=True)  # noqa: S603,S607
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "USSD_WEBHOOK_TOKEN": "x"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "init-db"], cwd=ROOT,  # noqa: S603
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "init-db"],
+        cwd=ROOT,  # noqa: S603
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     os.environ.update(env)
 
     from sqlalchemy import text
@@ -152,28 +208,35 @@ def main() -> None:
         add_to(DailyWaits.__table__, waits, WAIT_KEY, "accepted")
         db.session.commit()
         analyse(db.engine)
-        rollups = {t: db.session.scalar(text(f"SELECT COUNT(*) FROM {t}"))  # noqa: S608
-                   for t in ("daily_sessions", "daily_visits", "daily_waits")}
-    print(f"{args.database}: {len(sessions):,} sessions, {len(handoffs):,} hand-offs "
-          f"(generated in {generated:.0f} s, loaded in {loaded:.0f} s); the sweep folded "
-          f"{swept:,} sessions into the rollups in {sweep_seconds:.1f} s "
-          f"({swept / sweep_seconds:,.0f} sessions/s); rollup rows: "
-          + ", ".join(f"{t} {n:,}" for t, n in rollups.items()))
+        rollups = {
+            t: db.session.scalar(text(f"SELECT COUNT(*) FROM {t}"))  # noqa: S608
+            for t in ("daily_sessions", "daily_visits", "daily_waits")
+        }
+    print(
+        f"{args.database}: {len(sessions):,} sessions, {len(handoffs):,} hand-offs "
+        f"(generated in {generated:.0f} s, loaded in {loaded:.0f} s); the sweep folded "
+        f"{swept:,} sessions into the rollups in {sweep_seconds:.1f} s "
+        f"({swept / sweep_seconds:,.0f} sessions/s); rollup rows: "
+        + ", ".join(f"{t} {n:,}" for t, n in rollups.items())
+    )
     today = date.today()
     with app.app_context():
         for days in (90, 30, 7):
             timings = []
             for _ in range(3):
                 t0 = time.perf_counter()
-                figures = report(today - timedelta(days=days - 1), today, menu_id=1,
-                                 node_order=NODES)
+                figures = report(
+                    today - timedelta(days=days - 1), today, menu_id=1, node_order=NODES
+                )
                 timings.append(time.perf_counter() - t0)
                 db.session.rollback()
             median = statistics.median(timings) * 1000
-            print(f"  report over {days:>2} days: median {median:,.1f} ms"
-                  f" (runs: {', '.join(f'{t * 1000:,.1f}' for t in timings)} ms); "
-                  f"{figures.total.sessions:,} sessions, completion "
-                  f"{figures.total.rate:.1%}, median wait {figures.median_wait_seconds} s")
+            print(
+                f"  report over {days:>2} days: median {median:,.1f} ms"
+                f" (runs: {', '.join(f'{t * 1000:,.1f}' for t in timings)} ms); "
+                f"{figures.total.sessions:,} sessions, completion "
+                f"{figures.total.rate:.1%}, median wait {figures.median_wait_seconds} s"
+            )
 
 
 if __name__ == "__main__":

@@ -31,10 +31,17 @@ def main() -> None:
         inputs = ["1" if n % 2 else "2", str(n % 3 + 1), str(n % 3 + 1), str(n % 2 + 1)]
         for hop in range(len(inputs) + 1):
             started = time.perf_counter()
-            reply = http.post(f"{args.url}/ussd/africastalking", data={
-                "sessionId": session, "phoneNumber": f"+22177{n:07d}",
-                "serviceCode": "*123*456#", "networkCode": "60801",
-                "text": "*".join(inputs[:hop])}, timeout=10)
+            reply = http.post(
+                f"{args.url}/ussd/africastalking",
+                data={
+                    "sessionId": session,
+                    "phoneNumber": f"+22177{n:07d}",
+                    "serviceCode": "*123*456#",
+                    "networkCode": "60801",
+                    "text": "*".join(inputs[:hop]),
+                },
+                timeout=10,
+            )
             timings.append((time.perf_counter() - started) * 1000)
             reply.raise_for_status()
             expected = "END" if hop == len(inputs) else "CON"
@@ -45,8 +52,10 @@ def main() -> None:
         return timings[min(len(timings) - 1, int(p / 100 * len(timings)))]
 
     median = statistics.median(timings)
-    print(f"{len(timings)} hops in {args.sessions} sessions: median {median:.2f} ms,"
-          f" p95 {pct(95):.2f} ms, p99 {pct(99):.2f} ms, max {timings[-1]:.2f} ms")
+    print(
+        f"{len(timings)} hops in {args.sessions} sessions: median {median:.2f} ms,"
+        f" p95 {pct(95):.2f} ms, p99 {pct(99):.2f} ms, max {timings[-1]:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -102,15 +102,33 @@ def _chunks(
     s_base = {name: [row[c] for c in session_cols] for name, row in sessions.items()}
     h_base = {}
     for name, row in handoffs.items():
-        fixed = dict(row, kind="create", target_id=None, status="delivered", attempts=1,
-                     lease_expires_at=None, lease_owner="", last_error="",
-                     task_status="completed")
+        fixed = dict(
+            row,
+            kind="create",
+            target_id=None,
+            status="delivered",
+            attempts=1,
+            lease_expires_at=None,
+            lease_owner="",
+            last_error="",
+            task_status="completed",
+        )
         h_base[name] = [fixed.get(c) for c in handoff_cols]
-    s_id, s_ext, s_phone, s_hash = (s_pos[c] for c in ("id", "external_id", "phone",
-                                                          "phone_hash"))
+    s_id, s_ext, s_phone, s_hash = (s_pos[c] for c in ("id", "external_id", "phone", "phone_hash"))
     s_start, s_upd, s_end = (s_pos[c] for c in ("started_at", "updated_at", "ended_at"))
-    h_fields = ("id", "session_id", "attributes", "phone_hash", "task_sid", "next_attempt_at",
-                "created_at", "updated_at", "delivered_at", "accepted_at", "closed_at")
+    h_fields = (
+        "id",
+        "session_id",
+        "attributes",
+        "phone_hash",
+        "task_sid",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+        "delivered_at",
+        "accepted_at",
+        "closed_at",
+    )
     h_idx = [h_pos.get(c) for c in h_fields]
     hop_time = {name: timedelta(seconds=4 + 5 * row["hops"]) for name, row in sessions.items()}
     one_s, five_min, half_hour = timedelta(seconds=1), timedelta(minutes=5), timedelta(minutes=30)
@@ -148,7 +166,8 @@ def _chunks(
             values = (
                 handoff_id,
                 first_session_id + i,
-                handoffs[name]["attributes"].replace(template["phone"], phone)
+                handoffs[name]["attributes"]
+                .replace(template["phone"], phone)
                 .replace(name, external_id),
                 phone_hash,
                 f"WT{i:032x}",

@@ -287,7 +287,11 @@ class Server:
         env.pop("BIND", None)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(  # noqa: S603
-            cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         _RUNNING.append(self)
@@ -394,8 +398,16 @@ def refused_port() -> int:
 # The instance
 
 
-PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-              "all_proxy", "NO_PROXY", "no_proxy")
+PROXY_VARS = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
 
 
 def base_env(args: argparse.Namespace, tmp: Path, database_url: str) -> dict[str, str]:
@@ -532,15 +544,46 @@ def run_load(
 ) -> dict[str, Any]:
     if client == "wrk":
         cmd = [
-            "wrk", "-t", str(concurrency), "-c", str(concurrency), "-d", f"{duration}s",
-            "--timeout", "10s", "-s", str(BENCH / "sessions.lua"), url, "--",
-            mode, token, prefix, phone_prefix, SERVICE_CODE, str(concurrency),
+            "wrk",
+            "-t",
+            str(concurrency),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH / "sessions.lua"),
+            url,
+            "--",
+            mode,
+            token,
+            prefix,
+            phone_prefix,
+            SERVICE_CODE,
+            str(concurrency),
         ]
     else:
         cmd = [
-            sys.executable, str(BENCH / "loadgen.py"), "--url", url, "--token", token,
-            "--concurrency", str(concurrency), "--duration", str(duration), "--mode", mode,
-            "--prefix", prefix, "--phone-prefix", phone_prefix, "--service-code", SERVICE_CODE,
+            sys.executable,
+            str(BENCH / "loadgen.py"),
+            "--url",
+            url,
+            "--token",
+            token,
+            "--concurrency",
+            str(concurrency),
+            "--duration",
+            str(duration),
+            "--mode",
+            mode,
+            "--prefix",
+            prefix,
+            "--phone-prefix",
+            phone_prefix,
+            "--service-code",
+            SERVICE_CODE,
         ]
     if cpus:
         cmd = ["taskset", "-c", cpus, *cmd]
@@ -559,7 +602,7 @@ def run_load(
     line = next((ln for ln in text.splitlines() if ln.startswith("BENCH_RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise SystemExit(f"the load generator failed ({proc.returncode}):\n{text[-3000:]}")
-    result: dict[str, Any] = json.loads(line[len("BENCH_RESULT "):])
+    result: dict[str, Any] = json.loads(line[len("BENCH_RESULT ") :])
     result["generator_cpu_s"] = round(
         (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2
     )
@@ -568,8 +611,9 @@ def run_load(
 
 def errors_of(load: dict[str, Any]) -> int:
     sock = load["socket_errors"]
-    return int(load["bad_replies"] + sock["connect"] + sock["read"] + sock["write"]
-               + sock["timeout"])
+    return int(
+        load["bad_replies"] + sock["connect"] + sock["read"] + sock["write"] + sock["timeout"]
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -589,12 +633,26 @@ def ensure_py_spy() -> Path:
 def start_profile(master: int, duration: int, out: Path) -> subprocess.Popen[bytes]:
     py_spy = ensure_py_spy()
     cmd = [
-        str(py_spy), "record", "--pid", str(master), "--subprocesses", "--rate", "100",
-        "--duration", str(duration), "--format", "raw", "--function", "--nonblocking",
-        "-o", str(out),
+        str(py_spy),
+        "record",
+        "--pid",
+        str(master),
+        "--subprocesses",
+        "--rate",
+        "100",
+        "--duration",
+        str(duration),
+        "--format",
+        "raw",
+        "--function",
+        "--nonblocking",
+        "-o",
+        str(out),
     ]
     return subprocess.Popen(  # noqa: S603
-        cmd, stdout=subprocess.DEVNULL, stderr=open(str(out) + ".log", "wb")  # noqa: SIM115
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=open(str(out) + ".log", "wb"),  # noqa: SIM115
     )
 
 
@@ -602,9 +660,17 @@ def start_profile(master: int, duration: int, out: Path) -> subprocess.Popen[byt
 # them. gunicorn (27)'s sync worker sends the reply (write) and then waits for
 # the client to close its side (close_graceful, RFC 9112 §9.6); the dispatcher thread sleeps
 # in Condition.wait; the master in its select loop.
-WAITS = ("close_graceful (", "write (gunicorn/", "Condition.wait (", "Event.wait (",
-         "EpollSelector.select (", "Arbiter.wait_for_signals (", "Arbiter.sleep (",
-         "SyncWorker.wait (", "select (")
+WAITS = (
+    "close_graceful (",
+    "write (gunicorn/",
+    "Condition.wait (",
+    "Event.wait (",
+    "EpollSelector.select (",
+    "Arbiter.wait_for_signals (",
+    "Arbiter.sleep (",
+    "SyncWorker.wait (",
+    "select (",
+)
 
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
@@ -640,10 +706,7 @@ def profile_summary(path: Path, top: int = 25) -> dict[str, Any]:
     def pct(n: int) -> float:
         return round(100 * n / samples, 1) if samples else 0.0
 
-    ours = [
-        (name, n) for name, n in total.most_common()
-        if "(ussd/" in name or "(app.py" in name
-    ]
+    ours = [(name, n) for name, n in total.most_common() if "(ussd/" in name or "(app.py" in name]
     return {
         "samples": samples,
         "own": [(name, pct(n)) for name, n in own.most_common(top)],
@@ -667,22 +730,28 @@ def session_checks(database_url: str, run_id: str) -> dict[str, Any]:
 
         statuses = dict(
             conn.execute(
-                text("SELECT status, COUNT(*) FROM ussd_sessions WHERE external_id LIKE :like "
-                     "GROUP BY status"),
+                text(
+                    "SELECT status, COUNT(*) FROM ussd_sessions WHERE external_id LIKE :like "
+                    "GROUP BY status"
+                ),
                 {"like": like},
             ).all()
         )
         handoff_statuses = dict(
             conn.execute(
-                text("SELECT h.status, COUNT(*) FROM handoffs h JOIN ussd_sessions s "
-                     "ON s.id = h.session_id WHERE s.external_id LIKE :like GROUP BY h.status"),
+                text(
+                    "SELECT h.status, COUNT(*) FROM handoffs h JOIN ussd_sessions s "
+                    "ON s.id = h.session_id WHERE s.external_id LIKE :like GROUP BY h.status"
+                ),
                 {"like": like},
             ).all()
         )
         errors = conn.execute(
-            text("SELECT h.last_error, COUNT(*) FROM handoffs h JOIN ussd_sessions s "
-                 "ON s.id = h.session_id WHERE s.external_id LIKE :like "
-                 "GROUP BY h.last_error ORDER BY COUNT(*) DESC"),
+            text(
+                "SELECT h.last_error, COUNT(*) FROM handoffs h JOIN ussd_sessions s "
+                "ON s.id = h.session_id WHERE s.external_id LIKE :like "
+                "GROUP BY h.last_error ORDER BY COUNT(*) DESC"
+            ),
             {"like": like},
         ).all()
         result = {
@@ -791,8 +860,7 @@ def play(
     profile_out: Path | None = None,
 ) -> Server:
     mode = "baseline" if side.name == "baseline" else "app"
-    server = Server(spec, env, tmp / f"gunicorn-{side.name}.log", args.pin_server,
-                    expected_workers)
+    server = Server(spec, env, tmp / f"gunicorn-{side.name}.log", args.pin_server, expected_workers)
     log(f"{side.name}: starting gunicorn ({spec}) on {server.url}")
     server.start()
     assert server.sampler is not None and server.proc is not None  # noqa: S101
@@ -800,8 +868,18 @@ def play(
     tag = "a" if mode == "app" else "b"
     if args.warmup > 0:
         log(f"{side.name}: warming up for {args.warmup} s")
-        run_load(client, server.url, token, mode, args.concurrency, args.warmup,
-                 f"{run_id}-{tag}w", "22178", args.pin_generator, tmp)
+        run_load(
+            client,
+            server.url,
+            token,
+            mode,
+            args.concurrency,
+            args.warmup,
+            f"{run_id}-{tag}w",
+            "22178",
+            args.pin_generator,
+            tmp,
+        )
     profiler = None
     if profile_out is not None:
         profiler = start_profile(server.proc.pid, args.duration, profile_out)
@@ -809,8 +887,18 @@ def play(
     log(f"{side.name}: {args.concurrency} callers for {args.duration} s ({client})")
     busy0, total0 = cpu_times()
     server.sampler.begin_measure()
-    side.load = run_load(client, server.url, token, mode, args.concurrency, args.duration,
-                         f"{run_id}-{tag}m", "22177", args.pin_generator, tmp)
+    side.load = run_load(
+        client,
+        server.url,
+        token,
+        mode,
+        args.concurrency,
+        args.duration,
+        f"{run_id}-{tag}m",
+        "22177",
+        args.pin_generator,
+        tmp,
+    )
     side.server = server.sampler.end_measure()
     busy1, total1 = cpu_times()
     ncpu = os.cpu_count() or 1
@@ -851,21 +939,29 @@ def print_report(result: dict[str, Any]) -> None:
     s = result["settings"]
     print()
     print("## ussd-flex hop benchmark")
-    print(f"machine : {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, "
-          f"Linux {m['kernel']}, Python {m['python']}, gunicorn {m['gunicorn']}, "
-          f"SQLite {m['sqlite']}; load average at start {m['loadavg_at_start'][0]:.2f}")
-    print(f"gunicorn: {g['workers']} x {g['worker_class']} workers, {g['threads']} thread(s), "
-          f"timeout {g['timeout']} s, keepalive {g['keepalive']} s, max_requests "
-          f"{g['max_requests']} (gunicorn.conf.py defaults"
-          f"{' + ' + ' '.join(s['env']) if s['env'] else ''})")
-    print(f"run     : {s['database']}, menu {s['menu']}, {s['stored_sessions']:,} stored sessions, "
-          f"Twilio {s['twilio']}, {s['concurrency']} callers, {s['duration']} s "
-          f"(+{s['warmup']} s warm-up), client {s['client']}, pinning server "
-          f"{s['pin_server'] or 'none'} / generator {s['pin_generator'] or 'none'}")
+    print(
+        f"machine : {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, "
+        f"Linux {m['kernel']}, Python {m['python']}, gunicorn {m['gunicorn']}, "
+        f"SQLite {m['sqlite']}; load average at start {m['loadavg_at_start'][0]:.2f}"
+    )
+    print(
+        f"gunicorn: {g['workers']} x {g['worker_class']} workers, {g['threads']} thread(s), "
+        f"timeout {g['timeout']} s, keepalive {g['keepalive']} s, max_requests "
+        f"{g['max_requests']} (gunicorn.conf.py defaults"
+        f"{' + ' + ' '.join(s['env']) if s['env'] else ''})"
+    )
+    print(
+        f"run     : {s['database']}, menu {s['menu']}, {s['stored_sessions']:,} stored sessions, "
+        f"Twilio {s['twilio']}, {s['concurrency']} callers, {s['duration']} s "
+        f"(+{s['warmup']} s warm-up), client {s['client']}, pinning server "
+        f"{s['pin_server'] or 'none'} / generator {s['pin_generator'] or 'none'}"
+    )
     print()
-    header = (f"{'':9} {'hops/s':>9} {'sess/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-              f"{'max ms':>8} {'errors':>7} {'peak RSS/worker':>16} {'CPU ms/hop':>11} "
-              f"{'gen CPU':>8} {'other CPU':>9}")
+    header = (
+        f"{'':9} {'hops/s':>9} {'sess/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8} {'errors':>7} {'peak RSS/worker':>16} {'CPU ms/hop':>11} "
+        f"{'gen CPU':>8} {'other CPU':>9}"
+    )
     print(header)
     for name in ("app", "baseline"):
         f = result.get(name)
@@ -873,41 +969,55 @@ def print_report(result: dict[str, Any]) -> None:
             continue
         fig = f["figures"]
         sessions = fmt(fig["sessions_per_s"]) if name == "app" else "-"
-        print(f"{name:9} {fmt(fig['hops_per_s']):>9} {sessions:>8} {fmt(fig['p50_ms'], 2):>8} "
-              f"{fmt(fig['p95_ms'], 2):>8} {fmt(fig['p99_ms'], 2):>8} {fmt(fig['max_ms'], 1):>8} "
-              f"{fig['errors']:>7} {fmt(fig['peak_rss_mib_per_worker']) + ' MiB':>16} "
-              f"{fmt(fig['server_cpu_ms_per_hop'], 3):>11} "
-              f"{fmt(fig['generator_cpu_cores'], 2):>8} {fmt(fig['other_cpu_cores'], 2):>9}")
-    print("(gen CPU / other CPU: cores used by the load generator / by everything else on the"
-          " machine during the run)")
+        print(
+            f"{name:9} {fmt(fig['hops_per_s']):>9} {sessions:>8} {fmt(fig['p50_ms'], 2):>8} "
+            f"{fmt(fig['p95_ms'], 2):>8} {fmt(fig['p99_ms'], 2):>8} {fmt(fig['max_ms'], 1):>8} "
+            f"{fig['errors']:>7} {fmt(fig['peak_rss_mib_per_worker']) + ' MiB':>16} "
+            f"{fmt(fig['server_cpu_ms_per_hop'], 3):>11} "
+            f"{fmt(fig['generator_cpu_cores'], 2):>8} {fmt(fig['other_cpu_cores'], 2):>9}"
+        )
+    print(
+        "(gen CPU / other CPU: cores used by the load generator / by everything else on the"
+        " machine during the run)"
+    )
     if result.get("ratio") is not None:
         cpu = result.get("cpu_ratio")
-        print(f"\nratio app/baseline hops/s: {100 * result['ratio']:.1f} %"
-              + (f" (by server CPU per hop, baseline/app: {100 * cpu:.1f} %)" if cpu else ""))
+        print(
+            f"\nratio app/baseline hops/s: {100 * result['ratio']:.1f} %"
+            + (f" (by server CPU per hop, baseline/app: {100 * cpu:.1f} %)" if cpu else "")
+        )
     app = result.get("app")
     if app:
         c = app["checks"]
-        print(f"\nsessions: {c['sessions']:,} played ({c['sessions_by_status']}); finished "
-              f"(completed) {c['completed']:,}, hand-off rows {c['handoffs']:,} "
-              f"({c['handoffs_by_status']}); completed without hand-off "
-              f"{c['completed_without_handoff']}, hand-offs of unfinished sessions "
-              f"{c['handoffs_of_unfinished_sessions']}; END replies seen by the callers "
-              f"{c['client_sessions_done']:,}")
+        print(
+            f"\nsessions: {c['sessions']:,} played ({c['sessions_by_status']}); finished "
+            f"(completed) {c['completed']:,}, hand-off rows {c['handoffs']:,} "
+            f"({c['handoffs_by_status']}); completed without hand-off "
+            f"{c['completed_without_handoff']}, hand-offs of unfinished sessions "
+            f"{c['handoffs_of_unfinished_sessions']}; END replies seen by the callers "
+            f"{c['client_sessions_done']:,}"
+        )
         if s["twilio"] != "off":
-            print(f"twilio  : {c['handoff_attempts']:,} delivery attempts; last errors: "
-                  f"{c['handoff_last_errors']}")
+            print(
+                f"twilio  : {c['handoff_attempts']:,} delivery attempts; last errors: "
+                f"{c['handoff_last_errors']}"
+            )
         lg = app["log"]
-        print(f"app log : {lg['error_lines']} ERROR lines, {lg['internal_errors']} internal "
-              f"errors, {lg['tracebacks']} tracebacks, {lg['database_locked']} 'database is "
-              f"locked', {lg['worker_timeouts']} worker timeouts, {lg['worker_boots']} worker "
-              f"boots, {lg['handoff_retries_logged']} hand-off retries logged")
+        print(
+            f"app log : {lg['error_lines']} ERROR lines, {lg['internal_errors']} internal "
+            f"errors, {lg['tracebacks']} tracebacks, {lg['database_locked']} 'database is "
+            f"locked', {lg['worker_timeouts']} worker timeouts, {lg['worker_boots']} worker "
+            f"boots, {lg['handoff_retries_logged']} hand-off retries logged"
+        )
         for sample in lg["samples"]:
             print(f"          {sample}")
         if app.get("bad_sample"):
             print(f"first bad reply: {app['bad_sample']}")
     if result.get("targets"):
-        print("\ntargets (issue 7; meaningful at 32 callers, SQLite, default settings, on an "
-              "otherwise idle 2-core machine):")
+        print(
+            "\ntargets (issue 7; meaningful at 32 callers, SQLite, default settings, on an "
+            "otherwise idle 2-core machine):"
+        )
         for name, (ok, text) in result["targets"].items():
             print(f"  {'ok    ' if ok else 'MISSED'} {name}: {text}")
     if result.get("profile"):
@@ -941,8 +1051,7 @@ def markdown_row(result: dict[str, Any]) -> str:
     base = result.get("baseline", {}).get("figures", {})
     checks = result.get("app", {}).get("checks", {})
     ratio = result.get("ratio")
-    handoffs = (f"{checks.get('completed', 0)}/{checks.get('handoffs', 0)}"
-                if checks else "-")
+    handoffs = f"{checks.get('completed', 0)}/{checks.get('handoffs', 0)}" if checks else "-"
     cells = [
         result["started"][:10],
         f"{m['nproc']} CPU, {m['ram_gib']:.0f} GiB",
@@ -974,13 +1083,18 @@ def targets(result: dict[str, Any]) -> dict[str, tuple[bool, str]]:
     out: dict[str, tuple[bool, str]] = {}
     if result.get("ratio") is not None:
         out["throughput >= 40% of baseline"] = (
-            result["ratio"] >= TARGET_RATIO, f"{100 * result['ratio']:.1f} %")
+            result["ratio"] >= TARGET_RATIO,
+            f"{100 * result['ratio']:.1f} %",
+        )
     out["p99 hop latency <= 50 ms"] = (app["p99_ms"] <= TARGET_P99_MS, f"{app['p99_ms']:.2f} ms")
-    out["zero errors"] = (app["errors"] == 0 and checks["log"]["internal_errors"] == 0,
-                          f"{app['errors']} bad replies/socket errors, "
-                          f"{checks['log']['internal_errors']} internal errors logged")
+    out["zero errors"] = (
+        app["errors"] == 0 and checks["log"]["internal_errors"] == 0,
+        f"{app['errors']} bad replies/socket errors, "
+        f"{checks['log']['internal_errors']} internal errors logged",
+    )
     out["one hand-off per finished session"] = (
-        checks["completed"] == checks["handoffs"] and checks["completed_without_handoff"] == 0
+        checks["completed"] == checks["handoffs"]
+        and checks["completed_without_handoff"] == 0
         and checks["handoffs_of_unfinished_sessions"] == 0
         and checks["completed"] >= checks["client_sessions_done"],
         f"{checks['completed']} completed, {checks['handoffs']} hand-off rows, "
@@ -1000,33 +1114,62 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--concurrency", type=int, default=32, help="simultaneous callers")
     parser.add_argument("--duration", type=int, default=20, help="measured seconds per side")
-    parser.add_argument("--warmup", type=int, default=3,
-                        help="seconds of unmeasured load first (workers import, compile the menu)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        help="seconds of unmeasured load first (workers import, compile the menu)",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--database-url", default=DEFAULT_PG_URL,
-                        help="PostgreSQL database to (re)create and drop; never 'test'")
-    parser.add_argument("--menu-nodes", type=int, default=0,
-                        help="0: the demo menu as init-db installs it; N >= 7: the demo path "
-                             "inside a generated N-node menu (bench/menugen.py)")
-    parser.add_argument("--stored-sessions", type=int, default=0,
-                        help="past sessions stored before the run (bench/prefill.py)")
-    parser.add_argument("--twilio", choices=("off", "unreachable", "blackhole"), default="off",
-                        help="off: not configured (hand-offs wait); unreachable: configured, "
-                             "every connection refused; blackhole: configured, connections hang")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_PG_URL,
+        help="PostgreSQL database to (re)create and drop; never 'test'",
+    )
+    parser.add_argument(
+        "--menu-nodes",
+        type=int,
+        default=0,
+        help="0: the demo menu as init-db installs it; N >= 7: the demo path "
+        "inside a generated N-node menu (bench/menugen.py)",
+    )
+    parser.add_argument(
+        "--stored-sessions",
+        type=int,
+        default=0,
+        help="past sessions stored before the run (bench/prefill.py)",
+    )
+    parser.add_argument(
+        "--twilio",
+        choices=("off", "unreachable", "blackhole"),
+        default="off",
+        help="off: not configured (hand-offs wait); unreachable: configured, "
+        "every connection refused; blackhole: configured, connections hang",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--profile", action="store_true",
-                        help="py-spy the app's workers during the measured run")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the app's workers during the measured run"
+    )
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--pin-server", metavar="CPUS", help="taskset CPU list for gunicorn")
     parser.add_argument("--pin-generator", metavar="CPUS", help="taskset CPU list for the load")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra environment for both servers (e.g. WEB_CONCURRENCY=3)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for both servers (e.g. WEB_CONCURRENCY=3)",
+    )
     parser.add_argument("--label", default="", help="a word for the result file's name")
     parser.add_argument("--json-out", help="also write the result here")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder and PostgreSQL database")
-    parser.add_argument("--smoke", action="store_true",
-                        help="3 s at 4 callers with a 1 s warm-up; exit 1 on any error")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folder and PostgreSQL database"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="3 s at 4 callers with a 1 s warm-up; exit 1 on any error",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.duration, args.concurrency, args.warmup = 3, 4, 2
@@ -1043,8 +1186,9 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     run_id = "bench" + started.strftime("%H%M%S") + secrets.token_hex(2)
     tmp = Path(tempfile.mkdtemp(prefix="ussd-bench-"))
-    database_url = (f"sqlite:///{tmp / 'bench.sqlite3'}" if args.database == "sqlite"
-                    else args.database_url)
+    database_url = (
+        f"sqlite:///{tmp / 'bench.sqlite3'}" if args.database == "sqlite" else args.database_url
+    )
     env = base_env(args, tmp, database_url)
     settings = gunicorn_settings(dict(env, PORT="0"))
     result: dict[str, Any] = {
@@ -1081,8 +1225,9 @@ def main(argv: list[str] | None = None) -> int:
 
             path = tmp / f"menu-{args.menu_nodes}.json"
             path.write_text(json.dumps(generate(args.menu_nodes), ensure_ascii=False), "utf-8")
-            out = flask_cmd(env, "menu", "import", str(path), "--publish", "--code",
-                            SERVICE_CODE, "--default")
+            out = flask_cmd(
+                env, "menu", "import", str(path), "--publish", "--code", SERVICE_CODE, "--default"
+            )
             lines = out.strip().splitlines()
             log(f"menu import: {lines[0]} ... {lines[-1]}")
             result["settings"]["menu_compile_ms"] = menu_compile_ms(path)
@@ -1090,7 +1235,10 @@ def main(argv: list[str] | None = None) -> int:
             log(f"storing {args.stored_sessions:,} past sessions")
             done = subprocess.run(  # noqa: S603
                 [sys.executable, str(BENCH / "prefill.py"), "--count", str(args.stored_sessions)],
-                cwd=ROOT, env=env, capture_output=True, text=True,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             if done.returncode != 0:
                 raise SystemExit(f"prefill failed:\n{done.stdout}\n{done.stderr[-3000:]}")
@@ -1111,8 +1259,12 @@ def main(argv: list[str] | None = None) -> int:
         app.log = scan_log(server.log_path)
         checks["log"] = app.log
         result["app"] = {
-            "figures": app.figures(), "load": app.load, "server": app.server,
-            "machine_cpu": app.machine_cpu, "checks": checks, "log": app.log,
+            "figures": app.figures(),
+            "load": app.load,
+            "server": app.server,
+            "machine_cpu": app.machine_cpu,
+            "checks": checks,
+            "log": app.log,
             "bad_sample": app.load.get("bad_sample", ""),
         }
         # The warm-up's finished sessions count too: add the END replies it saw.
@@ -1122,8 +1274,10 @@ def main(argv: list[str] | None = None) -> int:
                 if line.startswith("BENCH_RESULT "):
                     checks["client_sessions_done"] += json.loads(line[13:])["sessions_done"]
         if profile_out is not None and profile_out.exists():
-            result["profile"] = {"file": str(profile_out.relative_to(ROOT)),
-                                 **profile_summary(profile_out)}
+            result["profile"] = {
+                "file": str(profile_out.relative_to(ROOT)),
+                **profile_summary(profile_out),
+            }
         elif profile_out is not None:
             log(f"py-spy wrote no profile: {Path(str(profile_out) + '.log').read_text()[-500:]}")
 
@@ -1132,12 +1286,18 @@ def main(argv: list[str] | None = None) -> int:
             server = play(base, BASELINE_SPEC, env, args, client, tmp, run_id, workers)
             server.stop()
             base.log = scan_log(server.log_path)
-            result["baseline"] = {"figures": base.figures(), "load": base.load,
-                                  "server": base.server, "machine_cpu": base.machine_cpu,
-                                  "log": base.log, "bad_sample": base.load.get("bad_sample", "")}
+            result["baseline"] = {
+                "figures": base.figures(),
+                "load": base.load,
+                "server": base.server,
+                "machine_cpu": base.machine_cpu,
+                "log": base.log,
+                "bad_sample": base.load.get("bad_sample", ""),
+            }
             if base.figures()["hops_per_s"]:
                 result["ratio"] = round(
-                    app.figures()["hops_per_s"] / base.figures()["hops_per_s"], 4)
+                    app.figures()["hops_per_s"] / base.figures()["hops_per_s"], 4
+                )
             app_cpu = app.figures()["server_cpu_ms_per_hop"]
             base_cpu = base.figures()["server_cpu_ms_per_hop"]
             if app_cpu and base_cpu:
@@ -1162,8 +1322,10 @@ def main(argv: list[str] | None = None) -> int:
 
     RESULTS.mkdir(exist_ok=True)
     label = args.label or ("smoke" if args.smoke else "run")
-    name = (f"{started.strftime('%Y%m%dT%H%M%S')}-{label}-{args.database}-m{args.menu_nodes or 5}"
-            f"-s{args.stored_sessions}-{args.twilio}-c{args.concurrency}.json")
+    name = (
+        f"{started.strftime('%Y%m%dT%H%M%S')}-{label}-{args.database}-m{args.menu_nodes or 5}"
+        f"-s{args.stored_sessions}-{args.twilio}-c{args.concurrency}.json"
+    )
     path = RESULTS / name
     result["file"] = str(path.relative_to(ROOT))
     result["markdown_row"] = markdown_row(result)

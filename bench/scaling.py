@@ -38,23 +38,42 @@ def matrix(stored: int) -> list[tuple[str, list[str], str | None, str]]:
         ("reference", [], None, "SQLite, demo menu, empty table, Twilio off"),
         ("menu-10", ["--menu-nodes", "10"], "reference", "10-node menu"),
         ("menu-5000", ["--menu-nodes", "5000"], "menu-10", "5,000-node menu"),
-        ("stored", ["--stored-sessions", str(stored)], "reference",
-         f"{stored:,} stored sessions"),
+        ("stored", ["--stored-sessions", str(stored)], "reference", f"{stored:,} stored sessions"),
         ("postgresql", ["--database", "postgresql"], "reference", "PostgreSQL"),
-        ("postgresql-stored", ["--database", "postgresql", "--stored-sessions", str(stored)],
-         "postgresql", f"PostgreSQL, {stored:,} stored sessions"),
-        ("twilio-unreachable", ["--twilio", "unreachable"], "reference",
-         "Twilio configured, connections refused"),
-        ("twilio-blackhole", ["--twilio", "blackhole"], "reference",
-         "Twilio configured, connections hang"),
+        (
+            "postgresql-stored",
+            ["--database", "postgresql", "--stored-sessions", str(stored)],
+            "postgresql",
+            f"PostgreSQL, {stored:,} stored sessions",
+        ),
+        (
+            "twilio-unreachable",
+            ["--twilio", "unreachable"],
+            "reference",
+            "Twilio configured, connections refused",
+        ),
+        (
+            "twilio-blackhole",
+            ["--twilio", "blackhole"],
+            "reference",
+            "Twilio configured, connections hang",
+        ),
     ]
 
 
 def run_one(name: str, extra: list[str], common: list[str], baseline: bool) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = Path(fh.name)
-    cmd = [sys.executable, str(BENCH / "run.py"), *common, *extra, "--label", name,
-           "--json-out", str(out)]
+    cmd = [
+        sys.executable,
+        str(BENCH / "run.py"),
+        *common,
+        *extra,
+        "--label",
+        name,
+        "--json-out",
+        str(out),
+    ]
     if not baseline:
         cmd.append("--skip-baseline")
     print(f"\n=== {name}: {' '.join(cmd[2:])}", flush=True)
@@ -87,8 +106,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "errors": sum(f["errors"] for f in figs),
         "other_cpu_cores": max((f.get("other_cpu_cores") or 0.0) for f in figs),
         "handoffs_ok": all(
-            c["completed"] == c["handoffs"] and c["completed_without_handoff"] == 0
-            for c in checks
+            c["completed"] == c["handoffs"] and c["completed_without_handoff"] == 0 for c in checks
         ),
         "ratio": statistics.median(ratios) if ratios else None,
         "repeats": len(runs),
@@ -106,20 +124,23 @@ def pct(value: float | None) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(__doc__.splitlines()[1:]),
     )
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--stored", type=int, default=1_000_000,
-                        help="stored sessions of the 'stored' runs")
+    parser.add_argument(
+        "--stored", type=int, default=1_000_000, help="stored sessions of the 'stored' runs"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", help="comma-separated run names (default: all)")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--database-url", help="PostgreSQL database for run.py")
-    parser.add_argument("--smoke", action="store_true",
-                        help="3 s per run at 4 callers, 10,000 stored sessions")
+    parser.add_argument(
+        "--smoke", action="store_true", help="3 s per run at 4 callers, 10,000 stored sessions"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.duration, args.concurrency, args.warmup = 3, 4, 2
@@ -131,8 +152,16 @@ def main() -> int:
         if unknown:
             raise SystemExit(f"unknown runs {sorted(unknown)}; known: {[r[0] for r in runs]}")
         runs = [r for r in runs if r[0] in wanted]
-    common = ["--duration", str(args.duration), "--concurrency", str(args.concurrency),
-              "--warmup", str(args.warmup), "--client", args.client]
+    common = [
+        "--duration",
+        str(args.duration),
+        "--concurrency",
+        str(args.concurrency),
+        "--warmup",
+        str(args.warmup),
+        "--client",
+        args.client,
+    ]
     if args.database_url:
         common += ["--database-url", args.database_url]
 
@@ -170,8 +199,12 @@ def main() -> int:
         if ref is None:
             flat = "-"
         else:
-            ok = (d_hops is not None and abs(d_hops) <= FLAT
-                  and d_cpu is not None and abs(d_cpu) <= FLAT)
+            ok = (
+                d_hops is not None
+                and abs(d_hops) <= FLAT
+                and d_cpu is not None
+                and abs(d_cpu) <= FLAT
+            )
             flat = "yes" if ok else "**no**"
         extra_note = f" (baseline ratio {100 * row['ratio']:.1f} %)" if row["ratio"] else ""
         lines.append(
@@ -183,15 +216,26 @@ def main() -> int:
     noisy = [n for n, r in table.items() if (r["other_cpu_cores"] or 0) > 0.2]
     if noisy:
         lines.append("")
-        lines.append(f"Other processes used more than 0.2 core during: {', '.join(noisy)} "
-                     "(figures disturbed; run again on an idle machine).")
+        lines.append(
+            f"Other processes used more than 0.2 core during: {', '.join(noisy)} "
+            "(figures disturbed; run again on an idle machine)."
+        )
     text = "\n".join(lines)
     print("\n" + text)
     out = BENCH / "results" / f"scaling-{started.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"started": started.isoformat(timespec="seconds"),
-                               "args": vars(args), "table": table, "markdown": text},
-                              indent=1, ensure_ascii=False))
+    out.write_text(
+        json.dumps(
+            {
+                "started": started.isoformat(timespec="seconds"),
+                "args": vars(args),
+                "table": table,
+                "markdown": text,
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
     print(f"\nresult file: {out.relative_to(ROOT)}")
     if failed:
         print(f"FAILED runs (errors or hand-off mismatch): {', '.join(sorted(set(failed)))}")

@@ -4,8 +4,9 @@
     HYPOTHESIS_PROFILE=thorough .venv/bin/pytest tests/property  # 20x the examples
     HYPOTHESIS_PROFILE=ci .venv/bin/pytest tests/property        # default, derandomized
 
-The example database (failing examples replayed first on the next run) lives in the
-system temp directory, not in the checkout; HYPOTHESIS_DATABASE=/some/dir moves it.
+Hypothesis' files (the example database, which replays failing examples first on the
+next run, and its caches) live in the system temp directory, not in the checkout;
+HYPOTHESIS_DATABASE=/some/dir moves the database, HYPOTHESIS_STORAGE_DIRECTORY the rest.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+_HOME = Path(tempfile.gettempdir()) / "ussd-flex-hypothesis"
+set_hypothesis_home_dir(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY") or str(_HOME))
 _DB = DirectoryBasedExampleDatabase(
-    os.environ.get("HYPOTHESIS_DATABASE")
-    or str(Path(tempfile.gettempdir()) / "ussd-flex-hypothesis")
+    os.environ.get("HYPOTHESIS_DATABASE") or str(_HOME / "examples")
 )
 _COMMON: dict[str, Any] = {
     "deadline": None,  # a generated menu may hold 97 options in 3 languages: no timing checks

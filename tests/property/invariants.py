@@ -36,11 +36,11 @@ FINAL_MESSAGES = ("ended", "too_many_attempts")
 KNOWN_BUG_EMPTY_PAGE = True
 
 
-def _ignore(name: str) -> None:
+def _ignore(name: str, detail: str) -> None:
     pass
 
 
-known_bug_hook: Callable[[str], None] = _ignore
+known_bug_hook: Callable[[str, str], None] = _ignore
 
 _WS = re.compile(r"\s+")
 
@@ -112,7 +112,7 @@ def check_screen(menu: CompiledMenu, result: Result, ctx: Context) -> None:
         and not ctx.budget.fits(text)
         and text in {menu.message(state.lang, name) for name in FINAL_MESSAGES}
     ):
-        known_bug_hook("unpaged-final-message")
+        known_bug_hook("unpaged-final-message", f"{ctx.budget.measure(text)} {text!r}")
     else:
         check(
             ctx.budget.fits(text), f"screen over {ctx.budget}: {ctx.budget.measure(text)} {text!r}"
@@ -255,7 +255,7 @@ def page_bodies(menu: CompiledMenu, node: Node, lang: str, pages: tuple[str, ...
         check(page.endswith(suffix), f"page {i + 1} does not end with {suffix!r}: {page!r}")
         body = page[: len(page) - len(suffix)]
         if body == "" and KNOWN_BUG_EMPTY_PAGE:
-            known_bug_hook("empty-page")
+            known_bug_hook("empty-page", f"page {i + 1} of {pages!r}")
         else:
             check(body != "", f"page {i + 1} of {len(pages)} shows only navigation: {pages!r}")
         bodies.append(body)
