@@ -64,8 +64,9 @@ def init_app(app: Flask) -> None:
     from .forms import language_label
 
     # `translate` is the plain gettext, for Python objects that render their own text.
-    app.jinja_env.globals.update(get_locale=get_locale, link_name=link_name, translate=gettext,
-                                 language_label=language_label)
+    app.jinja_env.globals.update(
+        get_locale=get_locale, link_name=link_name, translate=gettext, language_label=language_label
+    )
     csrf.init_app(app)
 
     app.register_blueprint(bp)

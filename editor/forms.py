@@ -427,8 +427,10 @@ class MessagesForm(EditorForm):
 
 
 class EraseForm(EditorForm):
-    phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=40),
-                                                       Regexp(r"^[+0-9 ()\-]+$")],
-                        description=_l("As the person gives it, such as +221 77 123 45 67"))
+    phone = StringField(
+        _l("Phone number"),
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[+0-9 ()\-]+$")],
+        description=_l("As the person gives it, such as +221 77 123 45 67"),
+    )
     check = SubmitField(_l("Find what is stored"))
     erase = SubmitField(_l("Erase everything about this number"))

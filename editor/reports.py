@@ -128,9 +128,25 @@ def _safe_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-CSV_COLUMNS = ["submitted_at", "handoff_state", "task_sid", "task_status", "accepted_at",
-               "wait_seconds", "phone", "language", "location", "support_type", "callback",
-               "answers", "menu", "menu_version", "gateway", "network", "ussd_session_id"]
+CSV_COLUMNS = [
+    "submitted_at",
+    "handoff_state",
+    "task_sid",
+    "task_status",
+    "accepted_at",
+    "wait_seconds",
+    "phone",
+    "language",
+    "location",
+    "support_type",
+    "callback",
+    "answers",
+    "menu",
+    "menu_version",
+    "gateway",
+    "network",
+    "ussd_session_id",
+]
 
 
 @bp.get("/submissions.csv")
@@ -144,24 +160,45 @@ def submissions_csv() -> Response:
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         yield buffer.getvalue()
-        for handoff, gateway, network in db.session.execute(query.execution_options(
-                yield_per=500)):
+        for handoff, gateway, network in db.session.execute(query.execution_options(yield_per=500)):
             row = _row(handoff, gateway, network)
             buffer.seek(0)
             buffer.truncate()
             answers = "; ".join(f"{a.get('key')}={a.get('value')}" for a in row["answers"])
-            writer.writerow([_safe_cell(v) for v in (
-                handoff.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), handoff.status,
-                handoff.task_sid or "", handoff.task_status,
-                handoff.accepted_at.strftime("%Y-%m-%dT%H:%M:%SZ") if handoff.accepted_at else "",
-                handoff.wait_seconds if handoff.wait_seconds is not None else "", row["phone"],
-                handoff.language, handoff.location, handoff.support_type, handoff.callback,
-                answers, row["menu"], row["menu_version"], gateway, network, row["session"])])
+            writer.writerow(
+                [
+                    _safe_cell(v)
+                    for v in (
+                        handoff.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        handoff.status,
+                        handoff.task_sid or "",
+                        handoff.task_status,
+                        handoff.accepted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                        if handoff.accepted_at
+                        else "",
+                        handoff.wait_seconds if handoff.wait_seconds is not None else "",
+                        row["phone"],
+                        handoff.language,
+                        handoff.location,
+                        handoff.support_type,
+                        handoff.callback,
+                        answers,
+                        row["menu"],
+                        row["menu_version"],
+                        gateway,
+                        network,
+                        row["session"],
+                    )
+                ]
+            )
             yield buffer.getvalue()
 
     name = f"submissions-{filters['start']}-{filters['end']}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.post("/submissions/<int:handoff_id>/retry")
@@ -186,8 +223,10 @@ def _node_order(menu_id: int | None) -> list[str]:
     if menu_id is None:
         return []
     document = db.session.scalar(
-        select(MenuVersion.document).join(Menu, Menu.live_version_id == MenuVersion.id)
-        .where(Menu.id == menu_id))
+        select(MenuVersion.document)
+        .join(Menu, Menu.live_version_id == MenuVersion.id)
+        .where(Menu.id == menu_id)
+    )
     return list(parse_menu(json.loads(document)).nodes) if document else []
 
 
@@ -203,8 +242,7 @@ def analytics() -> str:
     figures = report(filters["start"], filters["end"], menu_id, _node_order(menu_id))
 
     def tally_bars(tallies: dict[str, Any], label=str) -> list[charts.Bar]:  # type: ignore[no-untyped-def]
-        return [charts.Bar(label(k), t.sessions, t.completed)
-                for k, t in _by_size(tallies)]
+        return [charts.Bar(label(k), t.sessions, t.completed) for k, t in _by_size(tallies)]
 
     return render_template(
         "editor/analytics.html",
@@ -212,17 +250,22 @@ def analytics() -> str:
         filters=filters,
         menus=menus,
         menu_id=menu_id,
-        per_day=charts.columns([charts.Bar(d.strftime("%d/%m"), t.sessions, t.completed)
-                                for d, t in figures.days], _("Sessions per day")),
-        by_language=charts.bars(tally_bars(figures.by_language, language_label),
-                                _("Sessions by language"), **SMALL),
+        per_day=charts.columns(
+            [charts.Bar(d.strftime("%d/%m"), t.sessions, t.completed) for d, t in figures.days],
+            _("Sessions per day"),
+        ),
+        by_language=charts.bars(
+            tally_bars(figures.by_language, language_label), _("Sessions by language"), **SMALL
+        ),
         by_gateway=charts.bars(tally_bars(figures.by_gateway), _("Sessions by gateway"), **SMALL),
         by_network=charts.bars(tally_bars(figures.by_network), _("Sessions by network"), **SMALL),
         sorted_language=_by_size(figures.by_language),
         sorted_gateway=_by_size(figures.by_gateway),
         sorted_network=_by_size(figures.by_network),
-        dropoff=charts.bars([charts.Bar(n.node, n.reached, n.left) for n in figures.nodes],
-                            _("Callers who reached each screen, and who left there")),
+        dropoff=charts.bars(
+            [charts.Bar(n.node, n.reached, n.left) for n in figures.nodes],
+            _("Callers who reached each screen, and who left there"),
+        ),
         language_label=language_label,
     )
 
@@ -240,15 +283,28 @@ def privacy() -> str | WerkzeugResponse:
         phone = form.phone.data or ""
         if form.erase.data:
             deleted = erase_phone(phone, current_user)
-            flash(_("Erased: %(what)s. The audit log records that an erasure happened, not "
-                    "whose.", what=str(deleted)), "info")
+            flash(
+                _(
+                    "Erased: %(what)s. The audit log records that an erasure happened, not whose.",
+                    what=str(deleted),
+                ),
+                "info",
+            )
             return redirect(url_for("editor.privacy"))
         found = count_for_phone(phone)
     events = db.session.execute(
-        select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.user_id)
-        .order_by(AuditEvent.at.desc()).limit(50)).all()
-    return render_template("editor/privacy.html", form=form, found=found, events=events,
-                           purge_form=ConfirmForm(prefix="purge"))
+        select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .order_by(AuditEvent.at.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "editor/privacy.html",
+        form=form,
+        found=found,
+        events=events,
+        purge_form=ConfirmForm(prefix="purge"),
+    )
 
 
 @bp.post("/privacy/purge")
@@ -258,4 +314,3 @@ def privacy_purge() -> WerkzeugResponse:
         deleted = purge(user=current_user)
         flash(_("Purged: %(what)s.", what=str(deleted)), "info")
     return redirect(url_for("editor.privacy"))
-

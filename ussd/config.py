@@ -50,6 +50,13 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
     ("TWILIO_WORKSPACE_SID", str, "", "TaskRouter workspace SID (WS…)"),
     ("TWILIO_WORKFLOW_SID", str, "", "TaskRouter workflow SID (WW…) that routes USSD tasks"),
     ("TWILIO_TASK_CHANNEL", str, "ussd", "TaskRouter task channel unique name for USSD tasks"),
+    (
+        "TWILIO_TASKROUTER_URL",
+        str,
+        "",
+        "TaskRouter's address: leave empty (a stand-in "
+        "for soak tests, e.g. http://127.0.0.1:8099, replaces Twilio's)",
+    ),
     ("TWILIO_HTTP_TIMEOUT", float, 10.0, "seconds to wait for Twilio before retrying later"),
     (
         "PUBLIC_URL",
@@ -114,18 +121,46 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "africastalking=160 for Safaricom (Nalo is always at most 120)",
     ),
     ("WEBHOOK_MAX_BYTES", int, 8192, "largest webhook body accepted"),
-    ("MAX_SESSIONS_PER_PHONE_PER_HOUR", int, 30, "a number starting more sessions than this "
-     "in an hour is told to try later (0: no limit)"),
-    ("MAX_TASKS_PER_PHONE_PER_DAY", int, 5, "a number asking for more new Flex tasks than "
-     "this in 24 hours is told to try later, so a prank caller cannot flood the agents"),
-    ("LOGIN_RATE_LIMIT", str, "10 per minute;100 per hour", "editor sign-in attempts allowed "
-     "per address (Flask-Limiter syntax)"),
-    ("RATELIMIT_STORAGE_URI", str, "memory://", "where rate-limit counters live: memory:// "
-     "per process, or redis://host:6379 shared by every process and host"),
-    ("RETENTION_DAYS", int, 90, "sessions and hand-offs older than this are deleted by the "
-     "daily purge (0 keeps everything)"),
-    ("ENCRYPTION_KEYS", str, "", "Fernet keys, comma-separated, newest first: encrypts phone "
-     "numbers and answers at rest (flask crypto new-key makes one; empty: not encrypted)"),
+    (
+        "MAX_SESSIONS_PER_PHONE_PER_HOUR",
+        int,
+        30,
+        "a number starting more sessions than this in an hour is told to try later (0: no limit)",
+    ),
+    (
+        "MAX_TASKS_PER_PHONE_PER_DAY",
+        int,
+        5,
+        "a number asking for more new Flex tasks than "
+        "this in 24 hours is told to try later, so a prank caller cannot flood the agents",
+    ),
+    (
+        "LOGIN_RATE_LIMIT",
+        str,
+        "10 per minute;100 per hour",
+        "editor sign-in attempts allowed per address (Flask-Limiter syntax)",
+    ),
+    (
+        "RATELIMIT_STORAGE_URI",
+        str,
+        "memory://",
+        "where rate-limit counters live: memory:// "
+        "per process, or redis://host:6379 shared by every process and host",
+    ),
+    (
+        "RETENTION_DAYS",
+        int,
+        90,
+        "sessions and hand-offs older than this are deleted by the "
+        "daily purge (0 keeps everything)",
+    ),
+    (
+        "ENCRYPTION_KEYS",
+        str,
+        "",
+        "Fernet keys, comma-separated, newest first: encrypts phone "
+        "numbers and answers at rest (flask crypto new-key makes one; empty: not encrypted)",
+    ),
     ("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     ("LOG_FORMAT", str, "text", "text, or json for one JSON object per line"),
 ]

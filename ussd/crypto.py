@@ -25,8 +25,10 @@ def configure(keys: str) -> None:
     try:
         _ring = MultiFernet([Fernet(k) for k in parts]) if parts else None
     except ValueError as exc:
-        raise SystemExit(f"configuration: ENCRYPTION_KEYS holds an invalid Fernet key ({exc}); "
-                         "make one with `flask --app app crypto new-key`") from None
+        raise SystemExit(
+            f"configuration: ENCRYPTION_KEYS holds an invalid Fernet key ({exc}); "
+            "make one with `flask --app app crypto new-key`"
+        ) from None
 
 
 def enabled() -> bool:
@@ -45,7 +47,7 @@ def unseal(value: str) -> str:
     if _ring is None:
         raise CryptoError("an encrypted value was read but ENCRYPTION_KEYS is not set")
     try:
-        return _ring.decrypt(value[len(PREFIX):].encode("ascii")).decode("utf-8")
+        return _ring.decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
     except InvalidToken:
         raise CryptoError("an encrypted value matches none of ENCRYPTION_KEYS") from None
 
@@ -55,7 +57,7 @@ def rotate(value: str) -> str:
     if _ring is None:
         return value
     if value.startswith(PREFIX):
-        token = _ring.rotate(value[len(PREFIX):].encode("ascii"))
+        token = _ring.rotate(value[len(PREFIX) :].encode("ascii"))
         return PREFIX + token.decode("ascii")
     return seal(value)
 

@@ -298,7 +298,7 @@ def dispatch_due(limit: int = 50, now: datetime | None = None, background: bool 
         report.claimed += len(batch)
         for index, (handoff_id, owner) in enumerate(batch):
             if not deliver(taskrouter, handoff_id, owner, report):
-                _release(batch[index + 1:])
+                _release(batch[index + 1 :])
                 return report
         if not more:
             return report

@@ -77,7 +77,8 @@ def _menu_of(session_id: int) -> int | None:
     return db.session.scalar(
         select(MenuVersion.menu_id)
         .join(UssdSession, UssdSession.menu_version_id == MenuVersion.id)
-        .where(UssdSession.id == session_id))
+        .where(UssdSession.id == session_id)
+    )
 
 
 def record(form: Any) -> None:

@@ -218,14 +218,27 @@ TIME_OUT = (
 SET_SCREEN = update(SESSIONS).where(_BY_ID).values(_set("last_screen", "last_end"))
 SUPERSEDE = update(SESSIONS).where(_BY_ID).values(_set("status", "ended_at"))
 RETIRE = update(SESSIONS).where(_BY_ID).values(_set("external_id", "status"))
-LIMITED = update(SESSIONS).where(_BY_ID).values(
-    _set("status", "end_reason", "last_screen", "last_end"))
-RECENT_SESSIONS = select(func.count()).select_from(SESSIONS).where(
-    SESSIONS.c.phone_hash == bindparam("k_hash"), SESSIONS.c.started_at >= bindparam("k_since"),
-    SESSIONS.c.is_simulation.is_(False))
-RECENT_TASKS = select(func.count()).select_from(HANDOFFS).where(
-    HANDOFFS.c.phone_hash == bindparam("k_hash"), HANDOFFS.c.created_at >= bindparam("k_since"),
-    HANDOFFS.c.kind == "create")
+LIMITED = (
+    update(SESSIONS).where(_BY_ID).values(_set("status", "end_reason", "last_screen", "last_end"))
+)
+RECENT_SESSIONS = (
+    select(func.count())
+    .select_from(SESSIONS)
+    .where(
+        SESSIONS.c.phone_hash == bindparam("k_hash"),
+        SESSIONS.c.started_at >= bindparam("k_since"),
+        SESSIONS.c.is_simulation.is_(False),
+    )
+)
+RECENT_TASKS = (
+    select(func.count())
+    .select_from(HANDOFFS)
+    .where(
+        HANDOFFS.c.phone_hash == bindparam("k_hash"),
+        HANDOFFS.c.created_at >= bindparam("k_since"),
+        HANDOFFS.c.kind == "create",
+    )
+)
 
 
 def _count(tx: Transaction, name: str, phone_hash: str, since: datetime) -> int:
@@ -371,12 +384,20 @@ class _Hop:
         menu, _, _ = cache().compiled(version_id)
         self.trace.menu = menu
         limit = int(self.config.get("MAX_SESSIONS_PER_PHONE_PER_HOUR", 0) or 0)
-        if limit and not self.simulation and _count(
-                self.tx, "RECENT_SESSIONS", self.trace.phone_hash,
-                self.now - timedelta(hours=1)) >= limit:
+        if (
+            limit
+            and not self.simulation
+            and _count(
+                self.tx, "RECENT_SESSIONS", self.trace.phone_hash, self.now - timedelta(hours=1)
+            )
+            >= limit
+        ):
             log.info("caller %s reached the session limit", self.trace.phone_hash)
-            lang = earlier.lang if earlier is not None and earlier.lang else \
-                menu.document.default_language
+            lang = (
+                earlier.lang
+                if earlier is not None and earlier.lang
+                else menu.document.default_language
+            )
             return Screen(menu.message(lang, "limit_reached"), end=True)
         ctx = self.context(code)
         earlier_state = _effective_state(earlier) if earlier is not None else None
@@ -560,14 +581,27 @@ class _Hop:
                 self.tx, self.trace.phone_hash, self.now - timedelta(hours=hours)
             )
         task_limit = int(self.config.get("MAX_TASKS_PER_PHONE_PER_DAY", 0) or 0)
-        if target is None and task_limit and not self.simulation and _count(
-                self.tx, "RECENT_TASKS", self.trace.phone_hash,
-                self.now - timedelta(hours=24)) >= task_limit:
+        if (
+            target is None
+            and task_limit
+            and not self.simulation
+            and _count(
+                self.tx, "RECENT_TASKS", self.trace.phone_hash, self.now - timedelta(hours=24)
+            )
+            >= task_limit
+        ):
             log.info("caller %s reached the task limit", self.trace.phone_hash)
             screen = Screen(menu.message(result.state.lang, "limit_reached"), end=True)
-            self.tx.execute(_prepared(self.tx, "LIMITED"), {
-                "k_id": session_id, "status": "ended", "end_reason": "task limit",
-                "last_screen": screen.text, "last_end": screen.end})
+            self.tx.execute(
+                _prepared(self.tx, "LIMITED"),
+                {
+                    "k_id": session_id,
+                    "status": "ended",
+                    "end_reason": "task limit",
+                    "last_screen": screen.text,
+                    "last_end": screen.end,
+                },
+            )
             self.limited = True
             return screen
         queue_handoff(

@@ -93,6 +93,7 @@ class TaskRouter:
     workflow_sid: str
     task_channel: str = "ussd"
     timeout: float = 10.0
+    base_url: str = ""  # TWILIO_TASKROUTER_URL: a stand-in for soak tests
     _client: Client | None = field(default=None, repr=False)
 
     @classmethod
@@ -104,6 +105,7 @@ class TaskRouter:
             workflow_sid=config["TWILIO_WORKFLOW_SID"],
             task_channel=config.get("TWILIO_TASK_CHANNEL") or "ussd",
             timeout=float(config.get("TWILIO_HTTP_TIMEOUT") or 10.0),
+            base_url=config.get("TWILIO_TASKROUTER_URL") or "",
         )
 
     @property
@@ -112,6 +114,8 @@ class TaskRouter:
             # An explicit timeout: a hung connection must not hold a delivery lease forever.
             http = TwilioHttpClient(timeout=self.timeout)
             self._client = Client(self.account_sid, self.auth_token, http_client=http)
+            if self.base_url:
+                self._client.taskrouter.base_url = self.base_url.rstrip("/")
         return self._client
 
     @property

@@ -22,8 +22,14 @@ from ussd.users import create_user
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
@@ -95,14 +101,23 @@ def test_add_a_location_try_it_publish_and_dial(live_server, browser):
     page.click("#sim-send")
     page.locator("#sim-screen", has_text="Saint").wait_for()
     assert page.inner_text("#sim-screen") == (
-        "Où vous trouvez-vous ?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis")
+        "Où vous trouvez-vous ?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis"
+    )
     page.locator("#simulator").screenshot(path=SHOTS / "simulator.png")
 
     # Callers do not see it before publishing ...
     def dial(session: str, text: str) -> str:
-        reply = requests.post(f"{base}/ussd/africastalking", headers={"X-USSD-Token": TOKEN},
-                              data={"sessionId": session, "phoneNumber": f"+22177{session[-7:]}",
-                                    "serviceCode": "*123*456#", "text": text}, timeout=5)
+        reply = requests.post(
+            f"{base}/ussd/africastalking",
+            headers={"X-USSD-Token": TOKEN},
+            data={
+                "sessionId": session,
+                "phoneNumber": f"+22177{session[-7:]}",
+                "serviceCode": "*123*456#",
+                "text": text,
+            },
+            timeout=5,
+        )
         return reply.text
 
     dial("before-0000001", "")
@@ -113,7 +128,8 @@ def test_add_a_location_try_it_publish_and_dial(live_server, browser):
     # ... and do once it is published.
     dial("after-00000002", "")
     assert dial("after-00000002", "1") == (
-        "CON Where are you?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis")
+        "CON Where are you?\n1. Dakar\n2. Touba\n3. Thiès\n4. Saint-Louis"
+    )
     page.goto(f"{base}/editor/menus/1/versions")
     assert "Saint-Louis office opened" in page.inner_text("table")
     page.screenshot(path=SHOTS / "versions.png", full_page=True)

@@ -613,8 +613,9 @@ def test_dispatcher_pauses_while_twilio_fails_everything(twilio_app, requests_mo
 
 
 def test_an_outage_costs_one_attempt_per_pass_not_one_per_handoff(twilio_app, no_task_found):
-    no_task_found.post(TASKS, status_code=503, json={"code": 20503, "message": "down",
-                                                      "status": 503})
+    no_task_found.post(
+        TASKS, status_code=503, json={"code": 20503, "message": "down", "status": 503}
+    )
     client = twilio_app.test_client()
     for n in range(3):
         at_walk(client, ENGLISH[0], session=f"down-{n}", phone=f"+22177500{n:04d}")

@@ -125,8 +125,14 @@ def test_secure_cookie_with_https_public_url(make_app):
 
 # -- roles: every editor route is checked -----------------------------------------------------
 
-SAMPLE = {"menu_id": 1, "node_id": "location", "number": 1, "code_id": 1, "user_id": 1,
-          "handoff_id": 1}
+SAMPLE = {
+    "menu_id": 1,
+    "node_id": "location",
+    "number": 1,
+    "code_id": 1,
+    "user_id": 1,
+    "handoff_id": 1,
+}
 PUBLIC = {"editor.login"}
 
 

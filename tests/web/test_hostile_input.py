@@ -16,23 +16,42 @@ from ussd.extensions import db
 GATEWAYS = ["africastalking", "hubtel", "nalo", "arkesel", "json"]
 FORM = "application/x-www-form-urlencoded"
 NASTY_STRINGS = [
-    "'; DROP TABLE ussd_sessions; --", "\" OR 1=1 --", "{{ 7*7 }}", "{% raw %}", "${7*7}",
-    "<script>alert(1)</script>", "\x00", "a\x00b", "\u202e1", "\ud800", "*" * 10_000,
-    "9" * 400, "١٢٣", "😀" * 50, "%00", "../../etc/passwd", "\r\n", " ", "",
+    "'; DROP TABLE ussd_sessions; --",
+    '" OR 1=1 --',
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "${7*7}",
+    "<script>alert(1)</script>",
+    "\x00",
+    "a\x00b",
+    "\u202e1",
+    "\ud800",
+    "*" * 10_000,
+    "9" * 400,
+    "١٢٣",
+    "😀" * 50,
+    "%00",
+    "../../etc/passwd",
+    "\r\n",
+    " ",
+    "",
 ]
 
 
 def snapshot(app) -> list:
     """Everything a webhook could change."""
     with app.app_context():
-        return [list(db.session.execute(text(f"SELECT * FROM {t} ORDER BY 1")))  # noqa: S608
-                for t in ("ussd_sessions", "handoffs", "menus", "menu_versions")]
+        return [
+            list(db.session.execute(text(f"SELECT * FROM {t} ORDER BY 1")))  # noqa: S608
+            for t in ("ussd_sessions", "handoffs", "menus", "menu_versions")
+        ]
 
 
 def post(client, gateway: str, body, content_type: str):
     data = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    return client.post(f"/ussd/{gateway}", data=data, content_type=content_type,
-                       headers={"X-USSD-Token": TOKEN})
+    return client.post(
+        f"/ussd/{gateway}", data=data, content_type=content_type, headers={"X-USSD-Token": TOKEN}
+    )
 
 
 def check(app, client, gateway: str, body, content_type: str) -> int:
@@ -49,8 +68,13 @@ def check(app, client, gateway: str, body, content_type: str) -> int:
 def bodies_for(gateway: str, value) -> list[tuple[object, str]]:
     """Each field of the gateway set to `value`, in turn."""
     if gateway == "africastalking":
-        base = {"sessionId": "h1", "phoneNumber": "+221771234567", "serviceCode": "*123*456#",
-                "networkCode": "60801", "text": ""}
+        base = {
+            "sessionId": "h1",
+            "phoneNumber": "+221771234567",
+            "serviceCode": "*123*456#",
+            "networkCode": "60801",
+            "text": "",
+        }
         from urllib.parse import urlencode
 
         out = []
@@ -59,51 +83,96 @@ def bodies_for(gateway: str, value) -> list[tuple[object, str]]:
             out.append((urlencode(fields, encoding="utf-8", errors="surrogatepass"), FORM))
         return out
     base = {
-        "hubtel": {"Type": "Initiation", "SessionId": "h1", "Mobile": "233244123456",
-                   "Message": "*123*456#", "ServiceCode": "123*456", "Operator": "mtn",
-                   "Sequence": 1},
-        "nalo": {"USERID": "u", "MSISDN": "233244123456", "USERDATA": "*123*456#",
-                 "MSGTYPE": True, "NETWORK": "MTN", "SESSIONID": "h1"},
-        "arkesel": {"sessionID": "h1", "userID": "u", "newSession": True,
-                    "msisdn": "233244123456", "userData": "*123*456#", "network": "MTN"},
-        "json": {"session_id": "h1", "phone": "+221771234567", "service_code": "*123*456#",
-                 "input": "", "new_session": True},
+        "hubtel": {
+            "Type": "Initiation",
+            "SessionId": "h1",
+            "Mobile": "233244123456",
+            "Message": "*123*456#",
+            "ServiceCode": "123*456",
+            "Operator": "mtn",
+            "Sequence": 1,
+        },
+        "nalo": {
+            "USERID": "u",
+            "MSISDN": "233244123456",
+            "USERDATA": "*123*456#",
+            "MSGTYPE": True,
+            "NETWORK": "MTN",
+            "SESSIONID": "h1",
+        },
+        "arkesel": {
+            "sessionID": "h1",
+            "userID": "u",
+            "newSession": True,
+            "msisdn": "233244123456",
+            "userData": "*123*456#",
+            "network": "MTN",
+        },
+        "json": {
+            "session_id": "h1",
+            "phone": "+221771234567",
+            "service_code": "*123*456#",
+            "input": "",
+            "new_session": True,
+        },
     }[gateway]
     return [(json.dumps(dict(base, **{key: value})), "application/json") for key in base]
 
 
 @pytest.mark.parametrize("gateway", GATEWAYS)
-@pytest.mark.parametrize("value", NASTY_STRINGS + [None, 12, 1.5, True, [], {}, [1, "a"],
-                                                   {"a": {"b": []}}, 10**30])
+@pytest.mark.parametrize(
+    "value", NASTY_STRINGS + [None, 12, 1.5, True, [], {}, [1, "a"], {"a": {"b": []}}, 10**30]
+)
 def test_hostile_field_values(app, client, gateway, value):
     for body, content_type in bodies_for(gateway, value):
         check(app, client, gateway, body, content_type)
 
 
 @pytest.mark.parametrize("gateway", GATEWAYS)
-@pytest.mark.parametrize(("body", "content_type"), [
-    (b"", FORM), (b"", "application/json"), (b"\xff\xfe\x00", "application/json"),
-    (b"\x00" * 100, FORM), (b"%ZZ=%", FORM), (b"null", "application/json"),
-    (b"[1,2,3]", "application/json"), (b'"text"', "application/json"),
-    (b"{" * 5000, "application/json"), (b'{"a":' * 2000 + b"1" + b"}" * 2000, "application/json"),
-    (b"x" * 9000, FORM), (b"x" * 9000, "application/json"), (b"<xml/>", "application/xml"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"", FORM),
+        (b"", "application/json"),
+        (b"\xff\xfe\x00", "application/json"),
+        (b"\x00" * 100, FORM),
+        (b"%ZZ=%", FORM),
+        (b"null", "application/json"),
+        (b"[1,2,3]", "application/json"),
+        (b'"text"', "application/json"),
+        (b"{" * 5000, "application/json"),
+        (b'{"a":' * 2000 + b"1" + b"}" * 2000, "application/json"),
+        (b"x" * 9000, FORM),
+        (b"x" * 9000, "application/json"),
+        (b"<xml/>", "application/xml"),
+    ],
+)
 def test_hostile_bodies(app, client, gateway, body, content_type):
     check(app, client, gateway, body, content_type)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(body=st.one_of(
-    st.binary(max_size=300),
-    st.dictionaries(st.text(max_size=12), st.one_of(st.none(), st.booleans(), st.integers(),
-                                                    st.text(max_size=40)), max_size=8)
-    .map(json.dumps).map(str.encode),
-))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.dictionaries(
+            st.text(max_size=12),
+            st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=40)),
+            max_size=8,
+        )
+        .map(json.dumps)
+        .map(str.encode),
+    )
+)
 def test_generated_bodies_never_cause_a_500(app, client, body):
     for gateway in GATEWAYS:
-        check(app, client, gateway, body, FORM if gateway == "africastalking" else
-              "application/json")
+        check(
+            app, client, gateway, body, FORM if gateway == "africastalking" else "application/json"
+        )
 
 
 def test_replayed_and_out_of_order_requests_change_nothing(app, client):
@@ -130,18 +199,26 @@ def test_ten_thousand_stars(app, client):
 EDITOR_POSTS = [
     ("/editor/menus/new", {"name": "{{ 7*7 }}", "languages": "en, fr", "start_from": "blank"}),
     ("/editor/menus/new", {"name": "x" * 5000, "languages": "en", "start_from": "blank"}),
-    ("/editor/menus/new", {"name": "a\x00b", "languages": "'; DROP TABLE menus; --",
-                           "start_from": "demo"}),
-    ("/editor/menus/1/nodes/location", {"node_id": "../../etc", "key": "{{x}}",
-                                        "revision": "1", "text_en": "x" * 5000}),
-    ("/editor/menus/1/nodes/location", {"node_id": "location", "key": "location",
-                                        "revision": "not a number"}),
+    (
+        "/editor/menus/new",
+        {"name": "a\x00b", "languages": "'; DROP TABLE menus; --", "start_from": "demo"},
+    ),
+    (
+        "/editor/menus/1/nodes/location",
+        {"node_id": "../../etc", "key": "{{x}}", "revision": "1", "text_en": "x" * 5000},
+    ),
+    (
+        "/editor/menus/1/nodes/location",
+        {"node_id": "location", "key": "location", "revision": "not a number"},
+    ),
     ("/editor/menus/1/add-node", {"kind": "rocket", "node_id": "x", "revision": "1"}),
     ("/editor/menus/1/publish", {"revision": "9999999999999999999999", "note": "x" * 500}),
     ("/editor/menus/1/settings", {"name": "", "languages": "", "revision": "1"}),
     ("/editor/codes", {"code-code": "*1'; --#", "code-menu": "999", "code-submit": "1"}),
-    ("/editor/menus/1/simulate", {"sim-source": "nowhere", "sim-gateway": "x",
-                                  "sim-phone": "<script>", "sim-send": "1"}),
+    (
+        "/editor/menus/1/simulate",
+        {"sim-source": "nowhere", "sim-gateway": "x", "sim-phone": "<script>", "sim-send": "1"},
+    ),
     ("/editor/users", {"email": "not an email", "role": "superuser", "language": "xx"}),
     ("/editor/privacy", {"phone": "'; DROP TABLE ussd_sessions; --", "check": "1"}),
 ]
@@ -167,21 +244,36 @@ def test_menu_text_is_shown_not_evaluated(app, client, accounts):
     csrf = token(client, "/editor/menus/1/nodes/thanks")
     with app.app_context():
         revision = db.session.execute(text("SELECT draft_revision FROM menus")).scalar()
-    client.post("/editor/menus/1/nodes/thanks", data={
-        "csrf_token": csrf, "node_id": "thanks", "revision": revision, "note": "",
-        "text_en": "{{ 7*7 }} <b>bold</b> {% if 1 %}x{% endif %}", "text_fr": "Merci"})
+    client.post(
+        "/editor/menus/1/nodes/thanks",
+        data={
+            "csrf_token": csrf,
+            "node_id": "thanks",
+            "revision": revision,
+            "note": "",
+            "text_en": "{{ 7*7 }} <b>bold</b> {% if 1 %}x{% endif %}",
+            "text_fr": "Merci",
+        },
+    )
     page = client.get("/editor/menus/1").get_data(as_text=True)
     assert "{{ 7*7 }} &lt;b&gt;bold&lt;/b&gt; {% if 1 %}x{% endif %}" in page
     assert "49" not in page.split("thanks", 1)[1][:400]
 
 
-@pytest.mark.parametrize(("path", "field"), [("/editor/menus/new", "name"),
-                                             ("/editor/users", "email")])
+@pytest.mark.parametrize(
+    ("path", "field"), [("/editor/menus/new", "name"), ("/editor/users", "email")]
+)
 def test_control_characters_in_editor_text_are_refused(app, client, accounts, path, field):
     login(client, "admin")
-    data = {"csrf_token": token(client, "/editor/menus"), "name": "Clinic", "languages": "en",
-            "start_from": "blank", "email": "new@example.org", "role": "viewer",
-            "language": "en"}
+    data = {
+        "csrf_token": token(client, "/editor/menus"),
+        "name": "Clinic",
+        "languages": "en",
+        "start_from": "blank",
+        "email": "new@example.org",
+        "role": "viewer",
+        "language": "en",
+    }
     data[field] = data[field][:3] + "\x00\x07" + data[field][3:]
     before = snapshot(app)
     response = client.post(path, data=data)

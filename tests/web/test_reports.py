@@ -41,8 +41,12 @@ def submitted(app, client):
     finish(client, 2, ["2", "2", "2", "2"])  # French, Touba, Legal, no callback
     finish(client, 3, ["1", "1", "3", "1"])  # English, Dakar, Food and clothing
     with app.app_context():
-        db.session.execute(text("UPDATE handoffs SET status='failed', last_error='create task: "
-                                "HTTP 400' WHERE location='Touba'"))
+        db.session.execute(
+            text(
+                "UPDATE handoffs SET status='failed', last_error='create task: "
+                "HTTP 400' WHERE location='Touba'"
+            )
+        )
         db.session.commit()
     return app
 
@@ -58,11 +62,18 @@ def test_submissions_page_masks_numbers_except_for_admins(submitted, client, acc
     assert "+221773000001" in client.get("/editor/submissions").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("query", "count"), [
-    ("", 3), ("?location=Dakar", 2), ("?support_type=Legal", 1), ("?status=failed", 1),
-    ("?location=Dakar&support_type=Shelter", 1), ("?status=delivered", 0),
-    (f"?start={date.today() + timedelta(days=1)}", 0),
-])
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("", 3),
+        ("?location=Dakar", 2),
+        ("?support_type=Legal", 1),
+        ("?status=failed", 1),
+        ("?location=Dakar&support_type=Shelter", 1),
+        ("?status=delivered", 0),
+        (f"?start={date.today() + timedelta(days=1)}", 0),
+    ],
+)
 def test_submission_filters(submitted, client, accounts, query, count):
     login(client, "viewer")
     page = client.get(f"/editor/submissions{query}").get_data(as_text=True)
@@ -88,46 +99,78 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(app, client, accounts):
     from ussd.menus import create_menu, publish, set_service_code
 
     with app.app_context():
-        menu = create_menu(parse_menu({
-            "format": 1, "name": "Names", "languages": ["en"], "start": "name",
-            "nodes": [{"id": "name", "kind": "input", "key": "name", "text": {"en": "Name?"},
-                       "next": "done"},
-                      {"id": "done", "kind": "handoff"}]}))
+        menu = create_menu(
+            parse_menu(
+                {
+                    "format": 1,
+                    "name": "Names",
+                    "languages": ["en"],
+                    "start": "name",
+                    "nodes": [
+                        {
+                            "id": "name",
+                            "kind": "input",
+                            "key": "name",
+                            "text": {"en": "Name?"},
+                            "next": "done",
+                        },
+                        {"id": "done", "kind": "handoff"},
+                    ],
+                }
+            )
+        )
         publish(menu)
         set_service_code(menu, "*555#")
         db.session.commit()
     at_turn(client, "", session="csv", code="*555#")
     at_turn(client, '=HYPERLINK("http://evil.example","x")', session="csv", code="*555#")
     login(client, "editor")
-    table = list(csv.DictReader(io.StringIO(client.get("/editor/submissions.csv")
-                                            .get_data(as_text=True))))
+    table = list(
+        csv.DictReader(io.StringIO(client.get("/editor/submissions.csv").get_data(as_text=True)))
+    )
     assert table[0]["answers"].startswith("name==HYPERLINK")  # inside the cell: harmless
-    assert all(not value.startswith(("=", "+", "-", "@"))
-               for row in table for value in row.values())
+    assert all(
+        not value.startswith(("=", "+", "-", "@")) for row in table for value in row.values()
+    )
 
 
 def test_retry_a_failed_handoff(submitted, client, accounts):
     login(client, "editor")
     [(handoff_id,)] = rows(submitted, "SELECT id FROM handoffs WHERE status='failed'")
     csrf = token(client, "/editor/submissions")
-    response = client.post(f"/editor/submissions/{handoff_id}/retry",
-                           data={"csrf_token": csrf})
+    response = client.post(f"/editor/submissions/{handoff_id}/retry", data={"csrf_token": csrf})
     assert response.status_code == 302
-    assert rows(submitted, "SELECT status FROM handoffs WHERE id=:i", i=handoff_id)[0][0] == \
-        "pending"
+    assert (
+        rows(submitted, "SELECT status FROM handoffs WHERE id=:i", i=handoff_id)[0][0] == "pending"
+    )
 
 
 # -- analytics --------------------------------------------------------------------------------
 
 TRAILS = [
     # trail (node, ms since start), session lasted s, gave up -> expected visits
-    ([["language", 0], ["location", 4000], ["support_type", 9000]], 20.0, True,
-     [("language", 4, True, False), ("location", 5, True, False),
-      ("support_type", 11, False, True)]),
-    ([["language", 0], ["location", 2000], ["language", 3000], ["location", 5000]], 6.5, False,
-     [("language", 4, True, False), ("location", 2, True, False)]),
-    ([["__resume__", 0], ["callback", 1000], ["thanks", 3000]], 3.0, False,
-     [("callback", 2, True, False), ("thanks", 0, False, False)]),
+    (
+        [["language", 0], ["location", 4000], ["support_type", 9000]],
+        20.0,
+        True,
+        [
+            ("language", 4, True, False),
+            ("location", 5, True, False),
+            ("support_type", 11, False, True),
+        ],
+    ),
+    (
+        [["language", 0], ["location", 2000], ["language", 3000], ["location", 5000]],
+        6.5,
+        False,
+        [("language", 4, True, False), ("location", 2, True, False)],
+    ),
+    (
+        [["__resume__", 0], ["callback", 1000], ["thanks", 3000]],
+        3.0,
+        False,
+        [("callback", 2, True, False), ("thanks", 0, False, False)],
+    ),
     ([], 0, True, []),
 ]
 
@@ -138,10 +181,17 @@ def test_visits_from_trail(trail, seconds, gave_up, expected):
     assert [(v["node"], v["seconds"], v["answered"], v["left"]) for v in visits] == expected
 
 
-@pytest.mark.parametrize(("histogram", "median"), [
-    ({}, None), ({5: 1}, 5.0), ({1: 1, 2: 1, 9: 1}, 2.0), ({1: 2, 2: 2}, 1.0),
-    ({0: 10, 60: 1}, 0.0), ({3: 1, 4: 3}, 4.0),
-])
+@pytest.mark.parametrize(
+    ("histogram", "median"),
+    [
+        ({}, None),
+        ({5: 1}, 5.0),
+        ({1: 1, 2: 1, 9: 1}, 2.0),
+        ({1: 2, 2: 2}, 1.0),
+        ({0: 10, 60: 1}, 0.0),
+        ({3: 1, 4: 3}, 4.0),
+    ],
+)
 def test_median_of_histogram(histogram, median):
     assert median_of(histogram) == median
 
@@ -158,29 +208,51 @@ def test_analytics_figures_on_known_sessions(app, client):
     finish(client, 9, ["2", "1", "1"])  # stops on callback
     start = (utcnow() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
     with app.app_context():  # known times: every session started an hour ago ...
-        db.session.execute(text("UPDATE ussd_sessions SET started_at = :s, updated_at = :u"),
-                           {"s": start, "u": start + timedelta(seconds=10)})
+        db.session.execute(
+            text("UPDATE ussd_sessions SET started_at = :s, updated_at = :u"),
+            {"s": start, "u": start + timedelta(seconds=10)},
+        )
         # ... and the caller who stopped on support_type spent 3, 5 and 12 seconds
-        db.session.execute(text(
-            "UPDATE ussd_sessions SET trail = :t, updated_at = :u WHERE external_id = 'sub-8'"),
-            {"t": json.dumps([["language", 0], ["location", 3000], ["support_type", 8000]]),
-             "u": start + timedelta(seconds=20)})
+        db.session.execute(
+            text(
+                "UPDATE ussd_sessions SET trail = :t, updated_at = :u WHERE external_id = 'sub-8'"
+            ),
+            {
+                "t": json.dumps([["language", 0], ["location", 3000], ["support_type", 8000]]),
+                "u": start + timedelta(seconds=20),
+            },
+        )
         db.session.commit()
     with app.app_context():
         assert sweep(force=True) == 10
         assert sweep(force=True) == 0  # idempotent
         today = utcnow().date()
-        figures = report(today - timedelta(days=1), today, menu_id=1,
-                         node_order=["language", "location", "support_type", "callback",
-                                     "thanks"])
+        figures = report(
+            today - timedelta(days=1),
+            today,
+            menu_id=1,
+            node_order=["language", "location", "support_type", "callback", "thanks"],
+        )
     assert (figures.total.sessions, figures.total.completed) == (10, 6)
     nodes = {n.node: (n.reached, n.answered, n.left) for n in figures.nodes}
-    assert nodes == {"language": (10, 10, 0), "location": (10, 8, 2),
-                     "support_type": (8, 7, 1), "callback": (7, 6, 1), "thanks": (6, 0, 0)}
-    assert [n.node for n in figures.nodes] == ["language", "location", "support_type",
-                                               "callback", "thanks"]
+    assert nodes == {
+        "language": (10, 10, 0),
+        "location": (10, 8, 2),
+        "support_type": (8, 7, 1),
+        "callback": (7, 6, 1),
+        "thanks": (6, 0, 0),
+    }
+    assert [n.node for n in figures.nodes] == [
+        "language",
+        "location",
+        "support_type",
+        "callback",
+        "thanks",
+    ]
     assert {k: (t.sessions, t.completed) for k, t in figures.by_language.items()} == {
-        "en": (6, 4), "fr": (4, 2)}
+        "en": (6, 4),
+        "fr": (4, 2),
+    }
     assert {k: t.sessions for k, t in figures.by_gateway.items()} == {"africastalking": 10}
     assert rows(app, "SELECT COUNT(*) FROM ussd_sessions WHERE status='timed_out'")[0][0] == 4
     by_node = {n.node: n for n in figures.nodes}
@@ -209,9 +281,16 @@ def test_analytics_page_and_median_wait(app, client, accounts):
 def test_simulated_sessions_are_not_counted(app, client, accounts):
     login(client, "editor")
     csrf = token(client, "/editor/menus/1")
-    client.post("/editor/menus/1/simulate", data={
-        "csrf_token": csrf, "sim-source": "live", "sim-gateway": "africastalking",
-        "sim-phone": "+221770000000", "sim-dial": "1"})
+    client.post(
+        "/editor/menus/1/simulate",
+        data={
+            "csrf_token": csrf,
+            "sim-source": "live",
+            "sim-gateway": "africastalking",
+            "sim-phone": "+221770000000",
+            "sim-dial": "1",
+        },
+    )
     with app.app_context():
         sweep(force=True)
         today = utcnow().date()
@@ -245,18 +324,23 @@ def test_erasure_leaves_nothing_behind(app, client, accounts):
     assert PHONE in before and hashed in before
     login(client, "admin")
     csrf = token(client, "/editor/privacy")
-    check = client.post("/editor/privacy", data={"csrf_token": csrf, "phone": "77 111 22 33",
-                                                 "check": "1"})
+    check = client.post(
+        "/editor/privacy", data={"csrf_token": csrf, "phone": "77 111 22 33", "check": "1"}
+    )
     assert "2 sessions are stored for this number." in check.get_data(as_text=True)
-    erased = client.post("/editor/privacy", data={"csrf_token": csrf, "phone": "77 111 22 33",
-                                                  "erase": "1"}, follow_redirects=True)
+    erased = client.post(
+        "/editor/privacy",
+        data={"csrf_token": csrf, "phone": "77 111 22 33", "erase": "1"},
+        follow_redirects=True,
+    )
     assert "Erased: 2 session(s), 1 hand-off(s)" in erased.get_data(as_text=True)
     after = every_value(app)
     assert PHONE not in after and hashed not in after and "111 22 33" not in after
     assert "+221773000009" in after  # the other caller is untouched
     audit = rows(app, "SELECT action, detail FROM audit_events")
-    assert [tuple(a) for a in audit] == [("erasure", "erased on request: 2 session(s), "
-                                                     "1 hand-off(s)")]
+    assert [tuple(a) for a in audit] == [
+        ("erasure", "erased on request: 2 session(s), 1 hand-off(s)")
+    ]
 
 
 def test_erase_command(app, runner):
@@ -272,8 +356,9 @@ def test_purge_deletes_old_data_only(app, client, runner):
     with app.app_context():
         sweep(force=True)
         old = (utcnow() - timedelta(days=91)).replace(tzinfo=None)
-        db.session.execute(text("UPDATE ussd_sessions SET started_at = :t WHERE external_id = "
-                                "'sub-1'"), {"t": old})
+        db.session.execute(
+            text("UPDATE ussd_sessions SET started_at = :t WHERE external_id = 'sub-1'"), {"t": old}
+        )
         db.session.commit()
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0 and "Deleted 1 session(s), 1 hand-off(s)" in result.output
@@ -303,9 +388,12 @@ def test_encryption_at_rest_and_key_rotation(make_app, runner):
         client = app.test_client()
         at_walk(client, ["2", "3", "2", "1"], session="enc", phone=PHONE)
         with app.app_context():
-            raw = db.session.execute(text(
-                "SELECT s.phone, s.state, s.seen_text, h.attributes FROM ussd_sessions s "
-                "JOIN handoffs h ON h.session_id = s.id")).one()
+            raw = db.session.execute(
+                text(
+                    "SELECT s.phone, s.state, s.seen_text, h.attributes FROM ussd_sessions s "
+                    "JOIN handoffs h ON h.session_id = s.id"
+                )
+            ).one()
         assert all(value.startswith("enc1:") for value in raw)
         assert PHONE not in "".join(raw) and "Juridique" not in "".join(raw)
         # the application reads them back
@@ -345,8 +433,7 @@ def test_encrypted_values_need_their_key(make_app):
 # -- operations -------------------------------------------------------------------------------
 
 
-def test_backup_and_restore_give_back_the_same_menu_and_submissions(backend, app, runner,
-                                                                    tmp_path):
+def test_backup_and_restore_give_back_the_same_menu_and_submissions(backend, app, runner, tmp_path):
     import shutil
 
     if backend == "postgresql" and not shutil.which("pg_dump"):
@@ -384,12 +471,18 @@ def test_health_and_readiness(app, client):
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"database": "ok", "oldest_pending_handoff_seconds": 0,
-                                "dispatcher": "off", "status": "ready"}
+    assert ready.get_json() == {
+        "database": "ok",
+        "oldest_pending_handoff_seconds": 0,
+        "dispatcher": "off",
+        "status": "ready",
+    }
     at_walk(client, ["1", "1", "1", "1"])
     with app.app_context():
-        db.session.execute(text("UPDATE handoffs SET created_at = :t"),
-                           {"t": (utcnow() - timedelta(seconds=90)).replace(tzinfo=None)})
+        db.session.execute(
+            text("UPDATE handoffs SET created_at = :t"),
+            {"t": (utcnow() - timedelta(seconds=90)).replace(tzinfo=None)},
+        )
         db.session.commit()
     assert client.get("/readyz").get_json()["oldest_pending_handoff_seconds"] >= 90
 
@@ -406,8 +499,7 @@ def test_readiness_flips_when_the_database_is_unreachable(make_app):
 def test_json_log_lines():
     from app import JsonFormatter
 
-    record = logging.LogRecord("ussd.hops", logging.WARNING, __file__, 1, "hop %s", ("x",),
-                               None)
+    record = logging.LogRecord("ussd.hops", logging.WARNING, __file__, 1, "hop %s", ("x",), None)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["level"] == "WARNING" and entry["logger"] == "ussd.hops"
     assert entry["message"] == "hop x"
@@ -421,13 +513,19 @@ def test_concurrent_workers_keep_sessions_apart(make_app):
     def caller(n: int) -> None:
         client = apps[n % len(apps)].test_client()
         dialer = Dialer(client, "json")
-        session = {"session_id": f"conc-{n}", "phone": f"+22177400{n:04d}",
-                   "service_code": "*123*456#", "new_session": True, "input": ""}
+        session = {
+            "session_id": f"conc-{n}",
+            "phone": f"+22177400{n:04d}",
+            "service_code": "*123*456#",
+            "new_session": True,
+            "input": "",
+        }
         try:
             dialer.post(session)
             for seq, entry in enumerate(["1", str(n % 3 + 1), "2", "1"], 1):
-                reply = dialer.post({**session, "new_session": False, "input": entry,
-                                     "seq": seq}).get_json()
+                reply = dialer.post(
+                    {**session, "new_session": False, "input": entry, "seq": seq}
+                ).get_json()
             if reply != {"text": "Thank you. Your request has been received.", "end": True}:
                 errors.append(f"{n}: {reply}")
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
@@ -439,11 +537,11 @@ def test_concurrent_workers_keep_sessions_apart(make_app):
     for thread in threads:
         thread.join()
     assert errors == []
-    found = rows(apps[0], "SELECT location, COUNT(*) FROM handoffs GROUP BY location "
-                          "ORDER BY location")
+    found = rows(
+        apps[0], "SELECT location, COUNT(*) FROM handoffs GROUP BY location ORDER BY location"
+    )
     assert [tuple(r) for r in found] == [("Dakar", 8), ("Thies", 8), ("Touba", 8)]
-    assert rows(apps[0], "SELECT COUNT(*) FROM ussd_sessions WHERE status='completed'")[0][0] \
-        == 24
+    assert rows(apps[0], "SELECT COUNT(*) FROM ussd_sessions WHERE status='completed'")[0][0] == 24
 
 
 def test_webhook_token_is_not_needed_for_health(client):

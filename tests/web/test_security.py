@@ -22,18 +22,19 @@ def test_a_number_starting_too_many_sessions_is_told_to_try_later(make_app):
 
 
 def test_a_number_asking_for_too_many_tasks_gets_no_more(make_app):
-    app = make_app(MAX_TASKS_PER_PHONE_PER_DAY=2, CALLBACK_DEDUP_HOURS=0,
-                   RESUME_WINDOW_MINUTES=0)
+    app = make_app(MAX_TASKS_PER_PHONE_PER_DAY=2, CALLBACK_DEDUP_HOURS=0, RESUME_WINDOW_MINUTES=0)
     client = app.test_client()
     for n in range(2):
         assert at_walk(client, ["1", "1", "1", "1"], session=f"t-{n}")[-1].startswith(
-            "END Thank you")
+            "END Thank you"
+        )
     refused = at_walk(client, ["2", "1", "1", "1"], session="t-2")[-1]
-    assert refused == ("END Vous avez atteint la limite de demandes du jour. "
-                       "Réessayez plus tard.")
+    assert refused == ("END Vous avez atteint la limite de demandes du jour. Réessayez plus tard.")
     assert rows(app, "SELECT COUNT(*) FROM handoffs")[0][0] == 2
-    assert rows(app, "SELECT status, end_reason FROM ussd_sessions WHERE external_id='t-2'")[0] \
-        == ("ended", "task limit")
+    assert rows(app, "SELECT status, end_reason FROM ussd_sessions WHERE external_id='t-2'")[0] == (
+        "ended",
+        "task limit",
+    )
     # a repeat of the refused request gets the same answer
     assert at_turn(client, "2*1*1*1", session="t-2").get_data(as_text=True) == refused
 
@@ -48,14 +49,25 @@ def test_limits_can_be_turned_off(make_app):
 def test_sign_in_attempts_are_limited_per_address(make_app):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
-    statuses = [client.post("/editor/login", data={
-        "csrf_token": token(client), "email": "x@example.org", "password": "wrong-password"},
-        environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code for _ in range(4)]
+    statuses = [
+        client.post(
+            "/editor/login",
+            data={
+                "csrf_token": token(client),
+                "email": "x@example.org",
+                "password": "wrong-password",
+            },
+            environ_base={"REMOTE_ADDR": "198.51.100.7"},
+        ).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     assert client.get("/editor/login").status_code == 200  # reading the page is not limited
-    other = client.post("/editor/login", data={
-        "csrf_token": token(client), "email": "x@example.org", "password": "wrong-password"},
-        environ_base={"REMOTE_ADDR": "198.51.100.8"})
+    other = client.post(
+        "/editor/login",
+        data={"csrf_token": token(client), "email": "x@example.org", "password": "wrong-password"},
+        environ_base={"REMOTE_ADDR": "198.51.100.8"},
+    )
     assert other.status_code == 200
 
 
@@ -89,12 +101,20 @@ def test_editor_pages_carry_no_inline_script_or_style(app, client, accounts):
     import re
 
     login(client, "admin")
-    for path in ("/editor/menus", "/editor/menus/1", "/editor/menus/1/nodes/location",
-                 "/editor/analytics", "/editor/submissions", "/editor/codes", "/editor/users",
-                 "/editor/privacy", "/editor/account", "/editor/menus/1/versions"):
+    for path in (
+        "/editor/menus",
+        "/editor/menus/1",
+        "/editor/menus/1/nodes/location",
+        "/editor/analytics",
+        "/editor/submissions",
+        "/editor/codes",
+        "/editor/users",
+        "/editor/privacy",
+        "/editor/account",
+        "/editor/menus/1/versions",
+    ):
         page = client.get(path).get_data(as_text=True)
         scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page)
         assert all('type="application/json"' in s for s in scripts), (path, scripts)
         assert not re.search(r"\son[a-z]+=", page), path  # no onclick=... handlers
         assert " style=" not in page, path
-
