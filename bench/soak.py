@@ -84,6 +84,11 @@ async def hop(port: int, token: str, body: str, timeout: float = 15.0) -> tuple[
     head, _, payload = raw.partition(b"\r\n\r\n")
     if not head:
         raise ConnectionError("empty reply")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and int(value) != len(payload):
+            # the worker died mid-reply (SIGKILL): a gateway sees a broken connection
+            raise ConnectionError("truncated reply")
     return int(head.split(b" ", 2)[1]), payload.decode("utf-8", "replace")
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from ussd.extensions import babel, csrf, db, login_manager
 from ussd.lint import link_name
 from ussd.models import User
+from ussd.numerals import is_digits
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 LANGUAGES = ("en", "fr")
@@ -49,7 +50,7 @@ def select_locale() -> str | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    if not is_digits(user_id):
         return None
     return db.session.get(User, int(user_id))
 

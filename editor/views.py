@@ -45,6 +45,7 @@ from ussd.menus import (
     set_service_code,
 )
 from ussd.models import Menu, MenuVersion, ServiceCode, UssdSession
+from ussd.numerals import is_digits
 from ussd.strings import DEFAULT_MESSAGES, MESSAGE_NAMES
 
 from . import bp, outline, role_required
@@ -759,7 +760,7 @@ def menu_export(menu_id: int) -> Response:
     else:
         number = menu.live_version.number if which == "live" and menu.live_version else None
         if which not in ("live",):
-            number = int(which) if which.isdigit() else None
+            number = int(which) if is_digits(which) else None
         version = (
             db.session.scalar(
                 select(MenuVersion).where(

@@ -1,8 +1,8 @@
 """Shared by the fuzz targets: known-bug triage, crash reporting, the test app.
 
 A fuzz target raises (and libFuzzer saves the input under fuzz/crashes/) for any failure
-that is not a known bug. Known bugs (each has a strict xfail test in
-tests/property/test_known_bugs.py) are counted instead, so a run keeps exploring; the first
+that is not a known bug. Known bugs (each with a strict xfail test in
+tests/property/test_found_bugs.py) are counted instead, so a run keeps exploring; the first
 input hitting each one is saved as fuzz/crashes/<target>/known-<bug>.bin. FUZZ_STRICT=1
 makes known bugs crash too. Remove an entry from KNOWN_BUGS once its bug is fixed.
 """
@@ -31,73 +31,14 @@ class KnownBug:
     name: str
     exc_type: str  # the exception's class name(s), "|"-separated
     where: str  # "function@file.py" of the innermost ussd frame
-    test: str  # the xfail test in tests/property/test_known_bugs.py
+    test: str  # the xfail test in tests/property/test_found_bugs.py
     message: str = ""  # a part of the exception's message, when the place is not enough
 
 
-KNOWN_BUGS = (
-    KnownBug(
-        "menu-choice-nondecimal-digit",
-        "ValueError",
-        "step@engine.py",
-        "test_menu_choice_with_a_superscript_digit_is_an_invalid_choice",
-    ),
-    KnownBug(
-        "date-nondecimal-digit",
-        "ValueError",
-        "_date@validators.py",
-        "test_date_answer_with_a_superscript_digit_is_refused",
-    ),
-    KnownBug(
-        "number-overflow",
-        "OverflowError",
-        "_number@validators.py",
-        "test_numbers_are_stored_as_typed",
-    ),
-    KnownBug(
-        "json-body-recursion",
-        "RecursionError",
-        "json_body@base.py",
-        "test_deeply_nested_json_is_a_bad_request",
-    ),
-    KnownBug(
-        "at-event-duration-nondecimal-digit",
-        "ValueError",
-        "parse_event@africastalking.py",
-        "test_at_event_with_a_superscript_duration_is_a_bad_request",
-    ),
-    KnownBug(
-        "number-huge-bound",
-        "OverflowError",
-        "_fmt@validators.py",
-        "test_a_huge_bound_is_linted_or_refuses_without_crashing",
-    ),
-    KnownBug(
-        "branch-cycle",
-        "EngineError",
-        "_enter@engine.py",
-        "test_a_cycle_of_branches_is_a_lint_error_or_works",
-        message="branch nodes form a loop",
-    ),
-    KnownBug(
-        "unpaged-final-message",
-        "",
-        "check_screen@invariants.py",
-        "test_final_system_messages_fit_the_smallest_screen",
-    ),
-    KnownBug(
-        "empty-page",
-        "",
-        "page_bodies@invariants.py",
-        "test_no_page_shows_only_navigation",
-    ),
-    KnownBug(
-        "error-message-braces",
-        "KeyError|IndexError|ValueError",
-        "_refusal_text@engine.py",
-        "test_an_error_message_with_braces_is_shown_or_linted",
-    ),
-)
+# Every bug found so far is fixed; its first input stays in fuzz/corpus/<target>/ as a
+# regression-*.bin seed and its test in tests/property/test_found_bugs.py. A new bug too
+# deep to fix at once goes here, with a strict xfail test, so that runs keep exploring.
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 def innermost_ussd_frame(tb: traceback.StackSummary) -> str:
@@ -135,13 +76,6 @@ class Triage:
             path = self.dir / f"known-{bug.name}.bin"
             if not path.exists():
                 path.write_bytes(self.current)
-
-    def named(self, name: str, detail: str = "") -> None:
-        """A known bug reported by the shared invariants (tests/property/invariants.py)."""
-        bug = next((b for b in KNOWN_BUGS if b.name == name), None)
-        if bug is None or STRICT:
-            raise AssertionError(f"{name}: {detail}")
-        self.known(bug)
 
     def exception(self, exc: BaseException) -> None:
         """Called from an except block: re-raise unless the exception is a known bug."""

@@ -36,7 +36,6 @@ with atheris.instrument_imports(include=["ussd"]):
     from ussd.lint import has_errors, lint
     from ussd.menu import MenuFormatError, parse_menu
 
-from tests.property import invariants  # noqa: E402
 from tests.property.invariants import (  # noqa: E402
     InvariantError,
     Keys,
@@ -282,7 +281,6 @@ MENUS = [CompiledMenu(parse_menu(doc)) for doc in FIXED]
 for _menu in MENUS:  # the fixed menus must be lint-clean for the "never EngineError" rule
     assert not has_errors(lint(_menu.document, LINT_BUDGETS)), _menu.name
 TRIAGE = Triage("engine")
-invariants.known_bug_hook = TRIAGE.named
 
 
 def built_menu(fdp: atheris.FuzzedDataProvider, budget: Budget) -> CompiledMenu | None:

@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from ussd.numerals import is_digits
+
 VARIABLES: list[tuple[str, type, Any, str]] = [
     (
         "SECRET_KEY",
@@ -217,7 +219,7 @@ def screen_caps(spec: str) -> dict[str, int]:
         if not part.strip():
             continue
         name, _, value = part.partition("=")
-        if not value.strip().isdigit() or not 40 <= int(value) <= 182:
+        if not is_digits(value.strip()) or not 40 <= int(value) <= 182:
             raise SystemExit(
                 f"configuration: USSD_SCREEN_CAPS entry {part!r} must be "
                 "gateway=characters (40 to 182)"

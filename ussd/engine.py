@@ -16,7 +16,8 @@ from typing import Any
 
 from .gsm import DEFAULT_BUDGET, Budget
 from .menu import Condition, MenuDocument, Node, Validation
-from .strings import DATE_FORMAT_HINTS, system_message
+from .numerals import is_digits
+from .strings import DATE_FORMAT_HINTS, fill, system_message
 from .validators import Refusal, validate
 
 BACK = "0"
@@ -60,8 +61,34 @@ class Frame:
     """One entry of the back stack: the screen to return to and what to restore."""
 
     node: str
-    answers: int  # how many answers there were on arrival
+    answers: int  # how many answers to keep on return
     lang: str
+    # The answer this step replaced (a key asked again, in a loop or by two nodes) and its
+    # place, so that "0" puts it back.
+    replaced: tuple[int, Answer] | None = None
+
+    def restore(self, answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
+        kept = answers[: self.answers]
+        if self.replaced is None:
+            return kept
+        at, earlier = self.replaced
+        return (*kept[:at], earlier, *kept[at:])
+
+    def to_list(self) -> list[Any]:
+        out: list[Any] = [self.node, self.answers, self.lang]
+        if self.replaced is not None:
+            at, earlier = self.replaced
+            out += [at, earlier.key, earlier.value, earlier.label]
+        return out
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Frame:
+        node, count, lang, *replaced = data
+        earlier = None
+        if replaced:
+            at, key, value, label = replaced
+            earlier = (int(at), Answer(key, value, label))
+        return cls(node, int(count), lang, earlier)
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,9 @@ class State:
     attempts: int = 0
     outcome: str | None = None  # "handoff", "end" or "failed" once the menu is finished
     resume: State | None = None  # an earlier, unfinished session on offer
+    # Why the caller is asked again ("Invalid choice."): it tops page 1, so every page is laid
+    # out with it, and "98" continues where that page stopped.
+    notice: str = ""
 
     @property
     def finished(self) -> bool:
@@ -90,7 +120,7 @@ class State:
             "n": self.node,
             "l": self.lang,
             "a": [[a.key, a.value, a.label] for a in self.answers],
-            "s": [[f.node, f.answers, f.lang] for f in self.stack],
+            "s": [f.to_list() for f in self.stack],
         }
         if self.page:
             out["p"] = self.page
@@ -100,6 +130,8 @@ class State:
             out["o"] = self.outcome
         if self.resume:
             out["r"] = self.resume.to_dict()
+        if self.notice:
+            out["v"] = self.notice
         return out
 
     @classmethod
@@ -109,11 +141,12 @@ class State:
             node=data["n"],
             lang=data["l"],
             answers=tuple(Answer(k, v, lbl) for k, v, lbl in data.get("a", ())),
-            stack=tuple(Frame(n, int(c), lang) for n, c, lang in data.get("s", ())),
+            stack=tuple(Frame.from_list(f) for f in data.get("s", ())),
             page=int(data.get("p", 0)),
             attempts=int(data.get("t", 0)),
             outcome=data.get("o"),
             resume=cls.from_dict(resume) if resume else None,
+            notice=data.get("v", ""),
         )
 
     def to_json(self) -> str:
@@ -261,7 +294,7 @@ def _split_to_fit(text: str, fits: Any) -> tuple[str, str]:
             lo = mid
         else:
             hi = mid - 1
-    if lo > 0:
+    if lo > 0 and " ".join(words[:lo]).strip():  # never a page of navigation only
         return " ".join(words[:lo]), " ".join(words[lo:])
     lo, hi = 0, len(text)  # a single word longer than a page: cut it, continue next page
     while lo < hi:
@@ -273,6 +306,15 @@ def _split_to_fit(text: str, fits: Any) -> tuple[str, str]:
     if lo == 0:
         raise EngineError("the screen budget is too small for any text")
     return text[:lo], text[lo:]
+
+
+def fit_final(text: str, budget: Budget) -> str:
+    """A closing screen on one page: nothing can follow it, so a text too long for this
+    network's screen is shortened at a word boundary, with "...", rather than refused."""
+    if budget.fits(text):
+        return text
+    head, _ = _split_to_fit(text, lambda t: budget.fits(t.rstrip() + "..."))
+    return head.rstrip() + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,9 +337,9 @@ def offer_resume(menu: CompiledMenu, earlier: State, ctx: Context) -> Result:
 def render(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> Screen:
     """The screen for `state` as it stands (used to repeat a screen)."""
     if state.node == RESUME_NODE:
-        return _resume_screen(menu, state, ctx, notice)
+        return _resume_screen(menu, replace(state, notice=notice) if notice else state, ctx)
     node = menu.node(state.node)
-    pages = menu.pages(node, state.lang, ctx.budget, notice)
+    pages = menu.pages(node, state.lang, ctx.budget, notice or state.notice)
     page = min(state.page, len(pages) - 1)
     return Screen(pages[page], end=state.finished and page == len(pages) - 1)
 
@@ -308,12 +350,13 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
     if state.node == RESUME_NODE:
         return _step_resume(menu, state, entry, ctx)
     node = menu.node(state.node)
-    pages = menu.pages(node, state.lang, ctx.budget)
+    pages = menu.pages(node, state.lang, ctx.budget, state.notice)
     last_page = len(pages) - 1
 
     if state.finished:  # a final screen spread over several pages
         if state.page >= last_page:
-            return Result(Screen(menu.message(state.lang, "ended"), end=True), state)
+            ended = fit_final(menu.message(state.lang, "ended"), ctx.budget)
+            return Result(Screen(ended, end=True), state)
         if entry == BACK and state.page > 0:
             return _show(menu, replace(state, page=state.page - 1), ctx)
         return _show(menu, replace(state, page=state.page + 1), ctx)
@@ -330,18 +373,19 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
                 state,
                 node=frame.node,
                 lang=frame.lang,
-                answers=state.answers[: frame.answers],
+                answers=frame.restore(state.answers),
                 stack=state.stack[:-1],
                 page=0,
                 attempts=0,
+                notice="",
             )
             return _show(menu, previous, ctx)
-        return _show(menu, replace(state, page=0), ctx)
+        return _show(menu, replace(state, page=0, notice=""), ctx)
     if entry == MORE and state.page < last_page:
         return _show(menu, replace(state, page=state.page + 1), ctx)
 
     if node.kind == "menu":
-        choice = int(entry) if entry.isdigit() and len(entry) <= 2 else 0
+        choice = int(entry) if is_digits(entry) and len(entry) <= 2 else 0
         if not 1 <= choice <= len(node.options):
             notice = menu.message(state.lang, "invalid_option")
             return _show(menu, replace(state, page=0), ctx, notice)
@@ -363,8 +407,8 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
             if attempts >= node.attempts:
                 if node.on_fail:
                     return _enter(menu, replace(state, attempts=0), node.on_fail, ctx)
-                failed = replace(state, attempts=attempts, outcome="failed", page=0)
-                text_ = menu.message(state.lang, "too_many_attempts")
+                failed = replace(state, attempts=attempts, outcome="failed", page=0, notice="")
+                text_ = fit_final(menu.message(state.lang, "too_many_attempts"), ctx.budget)
                 return Result(Screen(text_, end=True), failed, event="failed")
             notice = _refusal_text(menu, node, state.lang, outcome)
             return _show(menu, replace(state, attempts=attempts, page=0), ctx, notice)
@@ -379,10 +423,17 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
 
 def _answered(state: State, node: Node, answer: Answer | None, lang: str) -> State:
     """`state` after `node` was answered: the answer recorded and the node pushed for back."""
-    frame = Frame(node.id, len(state.answers), state.lang)
     answers = state.answers
+    replaced = None
     if answer is not None:
-        answers = tuple(a for a in answers if a.key != answer.key) + (answer,)
+        for at, earlier in enumerate(answers):
+            if earlier.key == answer.key:
+                replaced = (at, earlier)
+                answers = answers[:at] + answers[at + 1 :]
+                break
+    frame = Frame(node.id, len(answers), state.lang, replaced)
+    if answer is not None:
+        answers = (*answers, answer)
     return replace(state, answers=answers, stack=(*state.stack, frame), lang=lang)
 
 
@@ -401,7 +452,7 @@ def _enter(
         if seen > len(menu.document.nodes):
             raise EngineError("branch nodes form a loop")
         target = _branch_target(node, state, ctx)
-    state = replace(state, node=node.id, page=0, attempts=0)
+    state = replace(state, node=node.id, page=0, attempts=0, notice="")
     event = None
     if node.ends:
         event = "handoff" if node.kind == "handoff" else "end"
@@ -446,8 +497,11 @@ def _holds(cond: Condition, state: State, ctx: Context) -> bool:
     return subject is not None and have.startswith(value)  # starts_with
 
 
-def _show(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> Result:
-    return Result(render(menu, state, ctx, notice), state)
+def _show(menu: CompiledMenu, state: State, ctx: Context, notice: str | None = None) -> Result:
+    """Show `state`; a notice given here tops page 1 until the caller leaves the node."""
+    if notice is not None:
+        state = replace(state, notice=notice)
+    return Result(render(menu, state, ctx), state)
 
 
 def _refusal_text(menu: CompiledMenu, node: Node, lang: str, refusal: Refusal) -> str:
@@ -456,28 +510,39 @@ def _refusal_text(menu: CompiledMenu, node: Node, lang: str, refusal: Refusal) -
     params = dict(refusal.params)
     if "format" in params:
         params["format"] = DATE_FORMAT_HINTS.get(lang, {}).get(params["format"], params["format"])
-    return menu.message(lang, refusal.message).format(**params)
+    return fill(menu.message(lang, refusal.message), params)
 
 
-def _resume_screen(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> Screen:
+def _resume_pages(menu: CompiledMenu, state: State, ctx: Context) -> tuple[str, ...]:
     lines = [
         f"1. {menu.message(state.lang, 'continue')}",
         f"2. {menu.message(state.lang, 'start_over')}",
     ]
     header = menu.message(state.lang, "resume")
-    if notice:
-        header = f"{notice}\n{header}"
+    if state.notice:
+        header = f"{state.notice}\n{header}"
     more = f"{MORE}. {menu.message(state.lang, 'more')}"
-    return Screen(paginate(header, lines, ctx.budget, more, None)[0], end=False)
+    back = f"{BACK}. {menu.message(state.lang, 'back')}"
+    return paginate(header, lines, ctx.budget, more, back)
+
+
+def _resume_screen(menu: CompiledMenu, state: State, ctx: Context) -> Screen:
+    pages = _resume_pages(menu, state, ctx)
+    return Screen(pages[min(state.page, len(pages) - 1)], end=False)
 
 
 def _step_resume(menu: CompiledMenu, state: State, entry: str, ctx: Context) -> Result:
     earlier = state.resume
     if entry == "1" and earlier is not None:
-        restored = replace(earlier, page=0, attempts=0)
+        restored = replace(earlier, page=0, attempts=0, notice="")
         return Result(render(menu, restored, ctx), restored, event="resumed")
     if entry in ("2", HOME) or earlier is None:
         return Result(Screen("", end=False), state, event="restart")
-    return Result(
-        _resume_screen(menu, state, ctx, menu.message(state.lang, "invalid_option")), state
-    )
+    last_page = len(_resume_pages(menu, state, ctx)) - 1
+    if entry == MORE and state.page < last_page:
+        moved = replace(state, page=state.page + 1)
+    elif entry == BACK and state.page > 0:
+        moved = replace(state, page=state.page - 1)
+    else:
+        moved = replace(state, page=0, notice=menu.message(state.lang, "invalid_option"))
+    return Result(_resume_screen(menu, moved, ctx), moved)

@@ -16,7 +16,13 @@ from typing import Any
 from .engine import CompiledMenu, localized
 from .gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
 from .menu import MenuDocument, Node
-from .strings import DEFAULT_MESSAGES, MESSAGE_NAMES, has_translation
+from .strings import (
+    DEFAULT_MESSAGES,
+    MESSAGE_NAMES,
+    has_translation,
+    placeholders,
+    used_placeholders,
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,9 @@ def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list
             add("warning", node.id, N_("no path from the start node reaches this node"))
     _check_no_exit(doc, reachable, add)
     _check_keys(doc, reachable, add)
+    _check_branch_loops(doc, add)
     _check_translations(doc, add)
+    _check_placeholders(doc, add)
     _check_budgets(doc, budgets, add)
     return sorted(problems, key=lambda p: p.severity != "error")
 
@@ -287,6 +295,69 @@ def _check_translations(doc: MenuDocument, add: Add) -> None:
                 ),
                 lang,
             )
+
+
+def _check_branch_loops(doc: MenuDocument, add: Add) -> None:
+    """Branches lead to branches without showing a screen: a ring of them never ends (the
+    engine gives up and the caller sees the apology). A branch that leads to itself is
+    reported with its link above."""
+    branches = {n.id: n for n in doc.nodes.values() if n.kind == "branch"}
+    done: set[str] = set()
+    for root in branches:
+        if root in done:
+            continue
+        # depth-first over branch-to-branch links; a link back into the path is a ring
+        path: list[str] = [root]
+        todo = [iter(_branch_targets(branches, root))]
+        while todo:
+            target = next(todo[-1], None)
+            if target is None:
+                done.add(path.pop())
+                todo.pop()
+            elif target in path:
+                ring = path[path.index(target) :]
+                add(
+                    "error",
+                    target,
+                    N_(
+                        "branches lead round in a loop ({ring}): add a screen between them",
+                        ring=" → ".join([*ring, target]),
+                    ),
+                )
+            elif target not in done:
+                path.append(target)
+                todo.append(iter(_branch_targets(branches, target)))
+
+
+def _branch_targets(branches: Mapping[str, Node], node_id: str) -> list[str]:
+    return [t for _, t in branches[node_id].links() if t in branches and t != node_id]
+
+
+def _check_placeholders(doc: MenuDocument, add: Add) -> None:
+    """A {name} a system message cannot fill would reach callers as typed."""
+    for lang, table in doc.messages.items():
+        for name, text in table.items():
+            unknown = sorted(used_placeholders(text) - placeholders(name))
+            if not unknown:
+                continue
+            allowed = ", ".join(f"{{{p}}}" for p in sorted(placeholders(name)))
+            text_ = (
+                N_(
+                    "the message {name} shows {{{placeholder}}} as typed: it can only "
+                    "fill in {allowed}",
+                    name=name,
+                    placeholder=unknown[0],
+                    allowed=allowed,
+                )
+                if allowed
+                else N_(
+                    "the message {name} shows {{{placeholder}}} as typed: it has nothing "
+                    "to fill in",
+                    name=name,
+                    placeholder=unknown[0],
+                )
+            )
+            add("warning", None, text_, lang)
 
 
 def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add: Add) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -25,6 +26,15 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 MAX_OPTIONS = 97  # 0, 00 and 98 are navigation
 
 Text = Mapping[str, str]  # language code -> text
+
+
+def _frozen(mapping: dict[str, Any]) -> Mapping[str, Any]:
+    """A read-only view: a published menu is shared by every session of a process."""
+    return MappingProxyType(mapping)
+
+
+def _no_text() -> Text:
+    return _frozen({})
 
 
 class MenuFormatError(ValueError):
@@ -72,12 +82,12 @@ class Rule:
 class Node:
     id: str
     kind: str
-    text: Text = field(default_factory=dict)
+    text: Text = field(default_factory=_no_text)
     key: str | None = None
     next: str | None = None
     options: tuple[Option, ...] = ()
     validation: Validation | None = None
-    error: Text = field(default_factory=dict)
+    error: Text = field(default_factory=_no_text)
     attempts: int = 3
     on_fail: str | None = None
     rules: tuple[Rule, ...] = ()
@@ -116,7 +126,7 @@ class MenuDocument:
     default_language: str
     start: str
     nodes: Mapping[str, Node]  # in document order
-    messages: Mapping[str, Text] = field(default_factory=dict)  # system string overrides
+    messages: Mapping[str, Text] = field(default_factory=_no_text)  # system string overrides
     description: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,7 +172,7 @@ def parse_menu(data: Any) -> MenuDocument:
         problems.append(f"default_language: {default_language!r} is not in languages")
         default_language = languages[0]
     start = _str(data, "start", "menu", problems, required=True) or ""
-    messages: dict[str, dict[str, str]] = {}
+    messages: dict[str, Text] = {}
     raw_messages = data.get("messages", {})
     if not isinstance(raw_messages, dict):
         problems.append("messages: an object of {language: {name: text}}")
@@ -173,7 +183,7 @@ def parse_menu(data: Any) -> MenuDocument:
             ):
                 problems.append(f"messages.{lang}: an object of {{name: text}}")
             else:
-                messages[lang] = dict(table)
+                messages[lang] = _frozen(dict(table))
     nodes: dict[str, Node] = {}
     raw_nodes = data.get("nodes")
     if not isinstance(raw_nodes, list) or not raw_nodes:
@@ -195,8 +205,8 @@ def parse_menu(data: Any) -> MenuDocument:
         languages=tuple(languages),
         default_language=default_language,
         start=start,
-        nodes=nodes,
-        messages=messages,
+        nodes=_frozen(nodes),
+        messages=_frozen(messages),
         description=description if isinstance(description, str) else "",
     )
 
@@ -315,6 +325,10 @@ def _parse_node(raw: Any, where: str, problems: list[str]) -> Node | None:
     return Node(**common)
 
 
+# Bounds beyond this are typing mistakes, and no caller could type them on a screen anyway.
+MAX_BOUND = 10**15
+
+
 def _validation(raw: Any, where: str, problems: list[str]) -> Validation:
     if not isinstance(raw, dict):
         problems.append(f"{where}.validation: an object")
@@ -353,8 +367,12 @@ def _validation(raw: Any, where: str, problems: list[str]) -> Validation:
     nums: dict[str, float | None] = {}
     for name in ("min", "max"):
         value = raw.get(name)
-        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
-            problems.append(f"{where}.{name}: a number")
+        if value is not None and (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not -MAX_BOUND <= value <= MAX_BOUND  # also refuses NaN and infinities
+        ):
+            problems.append(f"{where}.{name}: a number between -10^15 and 10^15")
             value = None
         nums[name] = value
     pattern = raw.get("pattern")
@@ -422,15 +440,15 @@ def _condition(raw: Any, where: str, problems: list[str]) -> Condition | None:
     return Condition(on=on, op=op, value=value)
 
 
-def _text(raw: Any, where: str, problems: list[str]) -> dict[str, str]:
+def _text(raw: Any, where: str, problems: list[str]) -> Text:
     if isinstance(raw, str):  # shorthand for a single-language menu
-        return {"*": raw}
+        return _frozen({"*": raw})
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
     ):
         problems.append(f"{where}: an object of {{language: text}}")
-        return {}
-    return dict(raw)
+        return _no_text()
+    return _frozen(dict(raw))
 
 
 def _str(

@@ -25,6 +25,7 @@ from .gsm import Budget
 from .lint import Problem, has_errors, lint
 from .menu import MenuDocument, menu_to_dict, parse_menu
 from .models import Menu, MenuVersion, ServiceCode, User
+from .numerals import is_digits
 
 
 class PublishError(ValueError):
@@ -258,7 +259,7 @@ def publish(
 
 def set_service_code(menu: Menu, code: str) -> ServiceCode:
     normalized = normalize_code(code)
-    if not normalized or not all(part.isdigit() for part in normalized.split("*")):
+    if not normalized or not all(is_digits(part) for part in normalized.split("*")):
         raise ValueError("a service code is digits separated by *, such as *123*456#")
     existing = db.session.scalar(select(ServiceCode).where(ServiceCode.code == normalized))
     if existing:

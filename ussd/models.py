@@ -171,7 +171,8 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     gateway: Mapped[str] = mapped_column(String(20))
-    external_id: Mapped[str] = mapped_column(String(100))  # the gateway's session id
+    # The gateway's session id: as long as the gateways accept (gateways.base.MAX_FIELD).
+    external_id: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(EncryptedText)  # E.164 where it could be parsed
     phone_hash: Mapped[str] = mapped_column(String(32))  # keyed hash, for logs and look-ups
     service_code: Mapped[str] = mapped_column(String(40), default="")

@@ -8,12 +8,14 @@ from functools import lru_cache
 
 import phonenumbers
 
+from ussd.numerals import is_digits
+
 
 @lru_cache(maxsize=4096)  # parsing is the slow part of a hop; callers come back
 def normalize(raw: str, default_region: str | None = None) -> str:
     """E.164 where the number can be understood, else the digits as sent (never refused:
     a caller whose operator formats numbers oddly must still be served)."""
-    compact = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    compact = "".join(ch for ch in raw if is_digits(ch) or ch == "+")
     if compact.startswith("00"):
         candidates = ["+" + compact[2:]]
     elif compact.startswith("+"):

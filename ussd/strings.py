@@ -6,6 +6,7 @@ characters outside GSM-7 (no ç, ê, ô, â, î, û) so they never halve the scr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 DEFAULT_MESSAGES: dict[str, dict[str, str]] = {
@@ -20,10 +21,10 @@ DEFAULT_MESSAGES: dict[str, dict[str, str]] = {
         "expired": "Your session has expired. Please dial again.",
         "ended": "This session has ended. Please dial again.",
         "apology": "Sorry, something went wrong. Please try again later.",
-        "unavailable": "This service is not available right now. Please try again later.",
+        "unavailable": "This service is not available now. Please try later.",
         "handoff": "Thank you. Your request has been received.",
         "already_queued": "Your request is already queued. An agent will call you back.",
-        "limit_reached": "You have reached today's limit of requests. Please try again later.",
+        "limit_reached": "You have reached the limit of requests. Try again later.",
         "err_required": "Please enter an answer.",
         "err_too_short": "Please enter at least {min} characters.",
         "err_too_long": "Please enter at most {max} characters.",
@@ -46,11 +47,11 @@ DEFAULT_MESSAGES: dict[str, dict[str, str]] = {
         "too_many_attempts": "Trop de réponses invalides. Veuillez rappeler.",
         "expired": "Votre session a expiré. Veuillez rappeler.",
         "ended": "Cette session est terminée. Veuillez rappeler.",
-        "apology": "Désolé, une erreur est survenue. Veuillez réessayer plus tard.",
-        "unavailable": "Ce service n'est pas disponible. Veuillez réessayer plus tard.",
-        "handoff": "Merci. Votre demande a bien été reçue.",
-        "already_queued": "Votre demande est déjà en attente. Un agent va vous rappeler.",
-        "limit_reached": "Vous avez atteint la limite de demandes du jour. Réessayez plus tard.",
+        "apology": "Désolé, une erreur est survenue. Réessayez plus tard.",
+        "unavailable": "Ce service n'est pas disponible. Réessayez plus tard.",
+        "handoff": "Merci. Votre demande a bien été enregistrée.",
+        "already_queued": "Demande déjà en attente. Un agent va vous rappeler.",
+        "limit_reached": "Limite de demandes atteinte. Réessayez plus tard.",
         "err_required": "Veuillez saisir une réponse.",
         "err_too_short": "Veuillez saisir au moins {min} caractères.",
         "err_too_long": "Veuillez saisir au plus {max} caractères.",
@@ -92,3 +93,21 @@ def system_message(
 
 def has_translation(overrides: Mapping[str, Mapping[str, str]], lang: str, name: str) -> bool:
     return name in overrides.get(lang, {}) or name in DEFAULT_MESSAGES.get(lang, {})
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
+
+
+def placeholders(name: str) -> frozenset[str]:
+    """What a system string can show, such as {min} in err_min."""
+    return frozenset(_PLACEHOLDER.findall(DEFAULT_MESSAGES["en"].get(name, "")))
+
+
+def used_placeholders(text: str) -> frozenset[str]:
+    return frozenset(_PLACEHOLDER.findall(text))
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """The template with its known {placeholders} replaced. Not str.format: a coordinator's
+    text may hold other braces ("e.g. {42}", a lone "{"), which stay as written."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)

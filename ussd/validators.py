@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 import phonenumbers
 
 from .menu import Validation
+from .numerals import is_digits
 
 DEFAULT_MAX_LENGTH = 160  # no answer can be longer than one screen's worth of typing
 PATTERN_INPUT_CAP = 200  # regexes only ever see short strings (bounds backtracking)
@@ -54,22 +56,29 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
+def _fmt(number: float | Decimal) -> str:
+    """A number as a caller types it: no exponent, no trailing zeros after the point."""
+    exact = number if isinstance(number, Decimal) else Decimal(repr(number))
+    text = format(exact, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _number(text: str, rule: Validation) -> str | Refusal:
+    # Decimal, not float: a 17-digit ID or 0.00001 is stored as typed, never rounded or
+    # written 1e-05, and no length overflows.
     candidate = text.replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", candidate):
+    if not re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", candidate):
         return Refusal("err_number")
     if rule.integer and "." in candidate:
         return Refusal("err_whole_number")
-    value = float(candidate)
-    if rule.min is not None and value < rule.min:
+    value = Decimal(candidate)
+    if rule.min is not None and value < Decimal(repr(rule.min)):
         return Refusal("err_min", (("min", _fmt(rule.min)),))
-    if rule.max is not None and value > rule.max:
+    if rule.max is not None and value > Decimal(repr(rule.max)):
         return Refusal("err_max", (("max", _fmt(rule.max)),))
-    return str(int(value)) if rule.integer else _fmt(value)
+    return _fmt(value)
 
 
 def _phone(text: str, region: str | None) -> str | Refusal:
@@ -95,14 +104,14 @@ _DATE_ORDER = {
 def _date(text: str, rule: Validation, today: date | None) -> str | Refusal:
     refusal = Refusal("err_date", (("format", rule.date_format),))
     parts = re.split(r"[/\-. ]", text)
-    if len(parts) == 1 and text.isdigit() and len(text) == 8:  # 24112026 typed without separators
+    if len(parts) == 1 and is_digits(text) and len(text) == 8:  # 24112026 typed without separators
         order = _DATE_ORDER[rule.date_format]
         widths = {"d": 2, "m": 2, "y": 4}
         parts, pos = [], 0
         for name in order:
             parts.append(text[pos : pos + widths[name]])
             pos += widths[name]
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(is_digits(p) for p in parts):
         return refusal
     fields = dict(zip(_DATE_ORDER[rule.date_format], (int(p) for p in parts), strict=True))
     year = fields["y"]

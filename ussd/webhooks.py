@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 from flask import Blueprint, Response, abort, current_app, request
 
+from .engine import Screen, fit_final
 from .extensions import db
 from .gateways import GATEWAYS, BadRequest
 from .gateways.africastalking import AfricasTalking
-from .hops import Trace, answer, apology, log_failure, record_gateway_end
+from .hops import Trace, answer, apology, log_failure, record_gateway_end, screen_budget
 
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
 log = logging.getLogger("ussd.webhooks")
@@ -95,6 +96,8 @@ def webhook(gateway_name: str) -> Response:
         db.session.rollback()
         log_failure(f"/ussd/{gateway_name}", exc, trace)
         screen = apology(trace)
+    if screen.end:  # a closing screen has no second page: shorten it to this network's
+        screen = Screen(fit_final(screen.text, screen_budget(gateway)), end=True)
     return gateway.render(screen, turn)
 
 

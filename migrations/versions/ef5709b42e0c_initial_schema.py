@@ -126,7 +126,7 @@ def upgrade():
     op.create_table('ussd_sessions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('gateway', sa.String(length=20), nullable=False),
-    sa.Column('external_id', sa.String(length=100), nullable=False),
+    sa.Column('external_id', sa.String(length=200), nullable=False),
     sa.Column('phone', sa.Text(), nullable=False),
     sa.Column('phone_hash', sa.String(length=32), nullable=False),
     sa.Column('service_code', sa.String(length=40), nullable=False),

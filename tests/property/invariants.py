@@ -8,39 +8,13 @@ hypothesis, no pytest.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ussd import engine
 from ussd.engine import BACK, HOME, MORE, CompiledMenu, Context, Result, State, localized
 from ussd.gsm import Budget
 from ussd.menu import Node
-
-# Known bug (test_known_bugs.py::test_back_after_answering_a_key_again_restores_the_earlier_answer):
-# "0" after answering a node whose key already had an answer (a loop back to the same
-# question, or two nodes sharing a key) keeps the new answer and drops the earlier one.
-# While True, the back check skips exactly that case; set to False once fixed.
-KNOWN_BUG_BACK_AFTER_REANSWER = True
-
-# Known bug (test_known_bugs.py::test_final_system_messages_fit_the_smallest_screen): the
-# "ended" and "too_many_attempts" screens are sent whole, unpaginated, and exceed screens
-# under ~46 characters (USSD_SCREEN_CAPS allows 40). While True, check_screen lets exactly
-# those two texts through (and tells known_bug_hook, which the fuzzers use to count).
-KNOWN_BUG_UNPAGED_FINAL_MESSAGES = True
-FINAL_MESSAGES = ("ended", "too_many_attempts")
-
-
-# Known bug (test_known_bugs.py::test_no_page_shows_only_navigation): a text that starts
-# with a space and whose first word is longer than a page gets a first page with nothing
-# but "98. More". While True, page_bodies lets an empty page through.
-KNOWN_BUG_EMPTY_PAGE = True
-
-
-def _ignore(name: str, detail: str) -> None:
-    pass
-
-
-known_bug_hook: Callable[[str, str], None] = _ignore
 
 _WS = re.compile(r"\s+")
 
@@ -106,17 +80,7 @@ def check_screen(menu: CompiledMenu, result: Result, ctx: Context) -> None:
     """The screen fits the budget, and says end exactly when the caller has seen it all."""
     text = result.screen.text
     state = result.state
-    if (
-        KNOWN_BUG_UNPAGED_FINAL_MESSAGES
-        and result.screen.end
-        and not ctx.budget.fits(text)
-        and text in {menu.message(state.lang, name) for name in FINAL_MESSAGES}
-    ):
-        known_bug_hook("unpaged-final-message", f"{ctx.budget.measure(text)} {text!r}")
-    else:
-        check(
-            ctx.budget.fits(text), f"screen over {ctx.budget}: {ctx.budget.measure(text)} {text!r}"
-        )
+    check(ctx.budget.fits(text), f"screen over {ctx.budget}: {ctx.budget.measure(text)} {text!r}")
     if result.screen.end:
         check(state.finished, "a final screen (end=True) for an unfinished state")
     elif state.finished:
@@ -184,9 +148,6 @@ def check_back_and_home(
     check(back.state.lang == before.lang, "0 did not restore the language")
     check(back.state.stack == before.stack, "0 did not restore the back stack")
     check(back.state.page == 0 and back.state.attempts == 0, "0 did not reset page/attempts")
-    key = node.key or node.id
-    if KNOWN_BUG_BACK_AFTER_REANSWER and node.asks and before.answer(key) is not None:
-        return
     check(
         back.state.answers == before.answers,
         f"0 from {state.node} to {node.id}: answers {back.state.answers!r} "
@@ -254,10 +215,7 @@ def page_bodies(menu: CompiledMenu, node: Node, lang: str, pages: tuple[str, ...
         suffix = "\n" + "\n".join(tail) if tail else ""
         check(page.endswith(suffix), f"page {i + 1} does not end with {suffix!r}: {page!r}")
         body = page[: len(page) - len(suffix)]
-        if body == "" and KNOWN_BUG_EMPTY_PAGE:
-            known_bug_hook("empty-page", f"page {i + 1} of {pages!r}")
-        else:
-            check(body != "", f"page {i + 1} of {len(pages)} shows only navigation: {pages!r}")
+        check(body != "", f"page {i + 1} of {len(pages)} shows only navigation: {pages!r}")
         bodies.append(body)
     return bodies
 

@@ -7,16 +7,13 @@ options with and without their own `next` and language switches, every validatio
 branch rules on answers, language, network, phone, gateway and service code, optional
 system-message overrides. Every link targets an existing node.
 
-`Avoid` lists the known bugs the generators steer clear of (each one has a strict xfail
-test in test_known_bugs.py): once a bug is fixed, set its flag to False in DEFAULT_AVOID
-so the properties cover that ground again.
+Branches only lead on to later branches: the lint refuses a ring of them.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -33,33 +30,6 @@ LINT_BUDGETS = {"default": BUDGETS[0], "cap120": BUDGETS[1], "cap60": BUDGETS[2]
 LANGUAGES = ("en", "fr", "wo")
 GATEWAY_NAMES = ("africastalking", "hubtel", "nalo", "arkesel", "json")
 TODAY = date(2026, 11, 24)
-
-
-@dataclass(frozen=True)
-class Avoid:
-    """Known bugs the generators avoid (see test_known_bugs.py)."""
-
-    # "²", "①" ...: str.isdigit() but int() refuses them (engine.step, validators._date).
-    nondecimal_digits: bool = True
-    # 309+ digit answers to a number question without `max` overflow float (validators._number).
-    number_overflow: bool = True
-    # "{" / "}" in an overridden error message: str.format raises (engine._refusal_text).
-    brace_messages: bool = True
-    # A cycle of branch nodes whose rules can hold: EngineError, the lint says nothing.
-    branch_cycles: bool = True
-
-
-DEFAULT_AVOID = Avoid()
-NO_AVOID = Avoid(False, False, False, False)
-
-
-def no_nondecimal_digits(text: str) -> str:
-    """`text` with every "digit" that int() cannot read ("²", "①", "𝟙"...) replaced."""
-    return "".join("x" if ch.isdigit() and not ch.isdecimal() else ch for ch in text)
-
-
-def has_nondecimal_digit(text: str) -> bool:
-    return any(ch.isdigit() and not ch.isdecimal() for ch in text)
 
 
 # -- texts ------------------------------------------------------------------------------------
@@ -160,18 +130,11 @@ def option_values() -> st.SearchStrategy[str]:
     )
 
 
-@cache
-def validations(avoid: Avoid) -> st.SearchStrategy[dict[str, Any]]:
-    return _validations(avoid)
-
-
 @st.composite
-def _validations(draw: st.DrawFn, avoid: Avoid) -> dict[str, Any]:
+def validations(draw: st.DrawFn) -> dict[str, Any]:
     vtype = draw(st.sampled_from(("text", "number", "phone", "date", "pattern")))
     out: dict[str, Any] = {"type": vtype}
     lengths: list[int] = sorted(draw(st.lists(st.integers(0, 500), min_size=0, max_size=2)))
-    if vtype == "number" and avoid.number_overflow:
-        lengths = [min(n, 300) for n in lengths]
     if len(lengths) == 2 or (lengths and draw(st.booleans())):
         out["min_length"] = lengths[0]
     if len(lengths) == 2 or (lengths and "min_length" not in out):
@@ -233,16 +196,11 @@ def conditions(
     return cond
 
 
-def brace_free(text: Any) -> Any:
-    return text.replace("{", "(").replace("}", ")") if isinstance(text, str) else text
-
-
 @st.composite
 def menu_documents(
     draw: st.DrawFn,
     *,
     lint_clean: bool = True,
-    avoid: Avoid = DEFAULT_AVOID,
     max_nodes: int = 8,
     max_options: int = 97,
 ) -> dict[str, Any]:
@@ -283,9 +241,8 @@ def menu_documents(
 
     def branch_pool(i: int) -> list[int]:
         pool = [j for j in range(n) if j != i]
-        if avoid.branch_cycles:  # branches only lead on to later branches: no cycle
-            pool = [j for j in pool if kinds[j] != "branch" or j > i]
-        return pool
+        # branches only lead on to later branches: the lint refuses a ring of them
+        return [j for j in pool if kinds[j] != "branch" or j > i]
 
     for i in range(n):  # a branch with nowhere to go becomes an end
         if kinds[i] == "branch" and not branch_pool(i):
@@ -330,7 +287,7 @@ def menu_documents(
             node["options"] = options
         elif kind == "input":
             node["key"] = keys[i]
-            node["validation"] = draw(validations(avoid))
+            node["validation"] = draw(validations())
             nxt = target(i, optional=not lint_clean)
             if nxt:
                 node["next"] = nxt
@@ -386,8 +343,6 @@ def menu_documents(
                         st.sampled_from(WORDS.get(lang, WORDS["en"])), min_size=1, max_size=3
                     ).map(" ".join)
                 )
-                if avoid.brace_messages or not name.startswith("err_"):
-                    text = brace_free(text)  # only err_* messages are str.format()ted
                 table[name] = text
             messages[lang] = table
         doc["messages"] = messages
@@ -428,7 +383,7 @@ HOSTILE = (
 )
 
 
-def caller_inputs(avoid: Avoid = DEFAULT_AVOID, max_size: int = 25) -> st.SearchStrategy:
+def caller_inputs(max_size: int = 25) -> st.SearchStrategy:
     entry = st.one_of(
         st.sampled_from(("0", "00", "98")),
         st.sampled_from(("0", "00", "98")),
@@ -444,8 +399,6 @@ def caller_inputs(avoid: Avoid = DEFAULT_AVOID, max_size: int = 25) -> st.Search
             st.integers(100, 1200),
         ),
     )
-    if avoid.nondecimal_digits:
-        entry = entry.map(no_nondecimal_digits)
     return st.lists(entry, max_size=max_size)
 
 

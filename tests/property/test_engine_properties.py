@@ -145,7 +145,13 @@ def test_a_finished_session_never_changes(data, menu, ctx):
 
 texts_ = st.text(max_size=40)
 answers_ = st.builds(Answer, texts_, texts_, texts_)
-frames_ = st.builds(Frame, texts_, st.integers(0, 50), texts_)
+frames_ = st.builds(
+    Frame,
+    texts_,
+    st.integers(0, 50),
+    texts_,
+    st.none() | st.tuples(st.integers(0, 50), answers_),
+)
 plain_states = st.builds(
     State,
     node=texts_,
@@ -155,6 +161,9 @@ plain_states = st.builds(
     page=st.integers(0, 40),
     attempts=st.integers(0, 10),
     outcome=st.sampled_from([None, "handoff", "end", "failed"]),
+    notice=st.sampled_from(
+        ["", "Invalid choice.", "Veuillez saisir une date au format JJ/MM/AAAA."]
+    ),
 )
 states = st.one_of(
     plain_states,
@@ -182,7 +191,7 @@ def test_resume_offer_fits_and_continues_where_the_caller_was(data, menu, ctx):
     assert State.from_json(offer.state.to_json()) == offer.state
     resumed = engine.step(compiled, offer.state, "1", ctx)
     assert resumed.event == "resumed"
-    assert resumed.state == replace(earlier, page=0, attempts=0)
+    assert resumed.state == replace(earlier, page=0, attempts=0, notice="")
     assert ctx.budget.fits(resumed.screen.text)
     check_state(compiled, resumed.state, Keys.of(compiled))
     for entry in ("2", "00"):

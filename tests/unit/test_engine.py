@@ -305,6 +305,17 @@ INPUTS = [
     ({"type": "date"}, "31/02/2026", "Please enter a date as DD/MM/YYYY."),
     ({"type": "date", "date_format": "YYYY-MM-DD"}, "2026-11-24", "2026-11-24"),
     ({"type": "date", "not_future": True}, "25/11/2026", "That date is in the future."),
+    ({"type": "number"}, "12345678901234567", "12345678901234567"),
+    ({"type": "number", "integer": False}, "0.00001", "0.00001"),
+    ({"type": "number", "integer": False}, "1.50", "1.5"),
+    ({"type": "number"}, "007", "7"),
+    ({"type": "number"}, "٣", "Please enter a number."),
+    (
+        {"type": "number", "min": 0.5, "integer": False},
+        "0.2",
+        "Please enter a number of at least 0.5.",
+    ),
+    ({"type": "date"}, "²/01/2020", "Please enter a date as DD/MM/YYYY."),
     ({"type": "pattern", "pattern": "[A-Z]{2}[0-9]{4}"}, "AB1234", "AB1234"),
     ({"type": "pattern", "pattern": "[A-Z]{2}[0-9]{4}"}, "ab1234", "That answer is not valid."),
 ]
@@ -474,3 +485,69 @@ def test_screens_are_cached_per_budget():
     first = menu.pages(node, "en", Budget())
     assert menu.pages(node, "en", Budget()) is first
     assert menu.pages(node, "en", Budget(cap=20)) is not first
+
+
+# -- closing screens --------------------------------------------------------------------------
+
+FIT_FINAL = [
+    # text, budget, shown
+    ("Bye.", Budget(cap=40), "Bye."),
+    (
+        "This session has ended. Please dial again now.",
+        Budget(cap=40),
+        "This session has ended. Please dial...",
+    ),
+    ("x" * 60, Budget(cap=40), "x" * 37 + "..."),
+    (
+        "Votre demande a été reçue, merci beaucoup",
+        Budget(gsm7=182, ucs2=30),
+        "Votre demande a été reçue,...",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "budget", "shown"), FIT_FINAL)
+def test_a_closing_screen_is_shortened_to_fit(text, budget, shown):
+    assert engine.fit_final(text, budget) == shown
+    assert budget.fits(shown)
+
+
+def test_back_after_a_question_asked_again_restores_the_first_answer():
+    loop = menu_of(
+        [
+            {
+                "id": "item",
+                "kind": "menu",
+                "key": "item",
+                "text": {"en": "Item?"},
+                "options": [
+                    {"label": {"en": "Rice"}, "value": "rice"},
+                    {"label": {"en": "Oil"}, "value": "oil"},
+                ],
+                "next": "more",
+            },
+            {
+                "id": "more",
+                "kind": "menu",
+                "key": "again",
+                "text": {"en": "Another?"},
+                "options": [
+                    {"label": {"en": "Yes"}, "value": "yes", "next": "item"},
+                    {"label": {"en": "No"}, "value": "no", "next": "bye"},
+                ],
+            },
+            {"id": "bye", "kind": "handoff", "text": {"en": "Thanks"}},
+        ]
+    )
+    results = run(loop, ["1", "1", "2", "0", "0", "0"])
+    values = [[a.value for a in r.state.answers] for r in results]
+    assert values == [
+        [],
+        ["rice"],
+        ["rice", "yes"],
+        ["yes", "oil"],
+        ["rice", "yes"],
+        ["rice"],
+        [],
+    ]
+    assert State.from_json(results[3].state.to_json()) == results[3].state

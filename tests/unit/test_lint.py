@@ -166,6 +166,41 @@ RULES = [
         None,
         "no path from the start node",
     ),
+    (
+        menu(
+            q(next_id="a"),
+            *(
+                {
+                    "id": this,
+                    "kind": "branch",
+                    "rules": [
+                        {"when": {"on": "language", "op": "equals", "value": "fr"}, "next": that}
+                    ],
+                    "default": "bye",
+                }
+                for this, that in (("a", "b"), ("b", "c"), ("c", "a"))
+            ),
+            BYE,
+        ),
+        "error",
+        "a",
+        None,
+        "branches lead round in a loop (a → b → c → a)",
+    ),
+    (
+        menu(q(), BYE, messages={"fr": {"err_min": "Au moins {minimum}"}}),
+        "warning",
+        None,
+        "fr",
+        "the message err_min shows {minimum} as typed: it can only fill in {min}",
+    ),
+    (
+        menu(q(), BYE, messages={"en": {"ended": "Bye {name}"}}),
+        "warning",
+        None,
+        "en",
+        "the message ended shows {name} as typed: it has nothing to fill in",
+    ),
 ]
 
 
@@ -190,3 +225,8 @@ def test_errors_come_first():
     problems = lint(menu(q(next_id="ghost"), BYE, {"id": "x", "kind": "end", "text": "x"}), BUDGETS)
     severities = [p.severity for p in problems]
     assert severities == sorted(severities, key=lambda s: s != "error")
+
+
+def test_braces_that_are_not_placeholders_pass():
+    document = menu(q(), BYE, messages={"en": {"err_number": "A number, e.g. {42} or {"}})
+    assert not [p for p in lint(document, BUDGETS) if "as typed" in p.message]

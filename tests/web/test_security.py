@@ -15,10 +15,22 @@ def test_a_number_starting_too_many_sessions_is_told_to_try_later(make_app):
     for n in range(3):
         assert at_turn(client, "", session=f"many-{n}").get_data(as_text=True).startswith("CON")
     blocked = at_turn(client, "", session="many-3").get_data(as_text=True)
-    assert blocked == "END You have reached today's limit of requests. Please try again later."
+    assert blocked == "END You have reached the limit of requests. Try again later."
     assert rows(app, "SELECT COUNT(*) FROM ussd_sessions")[0][0] == 3  # nothing stored
     other = at_turn(client, "", session="other", phone="+221770000077")
     assert other.get_data(as_text=True).startswith("CON")  # others are not affected
+
+
+def test_a_closing_screen_is_shortened_to_a_small_network_screen(make_app):
+    app = make_app(
+        MAX_SESSIONS_PER_PHONE_PER_HOUR=1,
+        RESUME_WINDOW_MINUTES=0,
+        USSD_SCREEN_CAPS="africastalking=40",
+    )
+    client = app.test_client()
+    at_turn(client, "", session="small-1")
+    blocked = at_turn(client, "", session="small-2").get_data(as_text=True)
+    assert blocked == "END You have reached the limit of..."
 
 
 def test_a_number_asking_for_too_many_tasks_gets_no_more(make_app):
@@ -29,7 +41,7 @@ def test_a_number_asking_for_too_many_tasks_gets_no_more(make_app):
             "END Thank you"
         )
     refused = at_walk(client, ["2", "1", "1", "1"], session="t-2")[-1]
-    assert refused == ("END Vous avez atteint la limite de demandes du jour. Réessayez plus tard.")
+    assert refused == ("END Limite de demandes atteinte. Réessayez plus tard.")
     assert rows(app, "SELECT COUNT(*) FROM handoffs")[0][0] == 2
     assert rows(app, "SELECT status, end_reason FROM ussd_sessions WHERE external_id='t-2'")[0] == (
         "ended",

@@ -450,7 +450,7 @@ def test_internal_error_gives_translated_apology_and_logs_no_number(
     assert response.status_code == 200
     assert (
         response.get_data(as_text=True)
-        == "END Désolé, une erreur est survenue. Veuillez réessayer plus tard."
+        == "END Désolé, une erreur est survenue. Réessayez plus tard."
     )
     assert "internal error" in caplog.text and "RuntimeError" in caplog.text
     assert "771234567" not in caplog.text and "said something" not in caplog.text
@@ -463,5 +463,5 @@ def test_no_live_menu(app, client):
         db.session.execute(db.text("DELETE FROM service_codes"))
         db.session.commit()
     reply = at_turn(client, "", code="*999#").get_data(as_text=True)
-    assert reply == "END This service is not available right now. Please try again later."
+    assert reply == "END This service is not available now. Please try later."
     assert session_count(app) == 0

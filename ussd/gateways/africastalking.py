@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Request, Response
 
 from ..engine import Screen
+from ..numerals import is_digits
 from .base import MAX_INPUT, BadRequest, Gateway, Turn, phone_field, text_field
 
 # AT's end-of-session notification statuses and what they mean for us.
@@ -48,7 +49,7 @@ class AfricasTalking(Gateway):
         raw_duration = text_field(form, "durationInMillis", required=False)
         duration = None
         if raw_duration:
-            if not raw_duration.isdigit():
+            if not is_digits(raw_duration):
                 raise BadRequest("field durationInMillis must be a whole number")
             duration = min(int(raw_duration), 2**31 - 1)
         return session_id, EVENT_STATUSES[status], duration

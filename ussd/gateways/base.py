@@ -15,6 +15,7 @@ from flask import Request, Response
 
 from ..engine import Screen
 from ..gsm import Budget
+from ..numerals import is_digits
 
 MAX_FIELD = 200  # ids, phone numbers, codes, networks
 MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway
@@ -76,6 +77,8 @@ class Gateway:
             raise BadRequest("body is not valid UTF-8") from None
         except ValueError:
             raise BadRequest("body is not valid JSON") from None
+        except RecursionError:  # [[[[... within the size cap: no gateway nests this deep
+            raise BadRequest("body is nested too deeply") from None
         if not isinstance(data, dict):
             raise BadRequest("body must be a JSON object")
         return data
@@ -149,7 +152,7 @@ def check_text(value: str, name: str) -> None:
 
 def phone_field(data: dict[str, Any], name: str) -> str:
     value = text_field(data, name, limit=40, numbers=True).strip()
-    if not value or not all(ch.isdigit() or ch in "+ -" for ch in value):
+    if not value or not all(is_digits(ch) or ch in "+ -" for ch in value):
         raise BadRequest(f"field {name} is not a phone number")
     return value
 

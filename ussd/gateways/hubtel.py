@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Request, Response
 
 from ..engine import Screen
+from ..numerals import is_digits
 from .base import (
     MAX_INPUT,
     BadRequest,
@@ -34,7 +35,7 @@ class Hubtel(Gateway):
             raise BadRequest("field SessionId is empty")
         message = text_field(data, "Message", required=False, limit=MAX_INPUT)
         sequence = text_field(data, "Sequence", required=False, numbers=True)
-        if sequence and not sequence.isdigit():
+        if sequence and not is_digits(sequence):
             raise BadRequest("field Sequence must be a whole number")
         first = kind == "initiation"
         return Turn(

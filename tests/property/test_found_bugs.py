@@ -1,9 +1,8 @@
-"""Bugs found by the property tests and the fuzzers, as failing tests (strict xfail).
+"""Bugs found by the property tests and the fuzzers, each pinned by the input that found it.
 
-Each test states the correct behaviour. When a bug is fixed its test passes, strict=True
-turns that XPASS into a failure, and the marker should be removed (and the matching
-flag in strategies.Avoid / invariants.KNOWN_BUG_* switched off, so the generated tests
-cover that ground again).
+All are fixed; each docstring says what used to happen. A new bug that cannot be fixed at
+once goes here as a strict xfail (an XPASS then fails the run, so the marker is removed
+with the fix), and into fuzz/_harness.KNOWN_BUGS so that fuzzing keeps exploring.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import json
 from dataclasses import replace
 from datetime import date
 from importlib import resources
+from operator import setitem
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from ussd.engine import CompiledMenu, Context, EngineError, State
 from ussd.gateways import GATEWAYS, BadRequest
 from ussd.gsm import Budget
 from ussd.lint import has_errors, lint
-from ussd.menu import Node, Validation, parse_menu
+from ussd.menu import MenuFormatError, Node, Validation, parse_menu
 from ussd.validators import Refusal, validate
 
 DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
@@ -39,14 +39,11 @@ def menu_of(nodes: list[dict[str, Any]], **top: Any) -> CompiledMenu:
 # -- engine and validators ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine.step reads a menu choice with int(entry) after entry.isdigit(); "
-    "'²' (and '①', '𝟙', ...) pass isdigit() but int() raises ValueError, so the webhook "
-    "answers an apology and ends the session instead of 'Invalid choice.'",
-)
 @pytest.mark.parametrize("typed", ["²", "1²", "①"])
 def test_menu_choice_with_a_superscript_digit_is_an_invalid_choice(typed):
+    """Fixed. Was: engine.step reads a menu choice with int(entry) after entry.isdigit(); '²'
+    (and '①', '𝟙', ...) pass isdigit() but int() raises ValueError, so the webhook answers
+    an apology and ends the session instead of 'Invalid choice.'"""
     menu = CompiledMenu(parse_menu(DEMO))
     state = engine.start(menu, CTX).state
     result = engine.step(menu, state, typed, CTX)
@@ -54,25 +51,15 @@ def test_menu_choice_with_a_superscript_digit_is_an_invalid_choice(typed):
     assert result.screen.text.startswith("Invalid choice.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validators._date checks parts with str.isdigit() then int(); '²/01/2020' "
-    "raises ValueError instead of the err_date refusal",
-)
 @pytest.mark.parametrize("typed", ["²/01/2020", "²²²²²²²²", "01/01/²⁰²⁰"])
 def test_date_answer_with_a_superscript_digit_is_refused(typed):
+    """Fixed. Was: validators._date checks parts with str.isdigit() then int(); '²/01/2020'
+    raises ValueError instead of the err_date refusal"""
     assert validate(typed, Validation(type="date"), today=date(2026, 11, 24)) == Refusal(
         "err_date", (("format", "DD/MM/YYYY"),)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validators._number goes through float(): whole numbers of 16+ digits are "
-    "stored rounded ('12345678901234567' -> '12345678901234568'), 309+ digits overflow "
-    "(OverflowError with integer, 'inf' stored without), tiny decimals are stored in "
-    "scientific notation ('0.00001' -> '1e-05')",
-)
 @pytest.mark.parametrize(
     ("typed", "validation", "expected"),
     [
@@ -85,21 +72,27 @@ def test_date_answer_with_a_superscript_digit_is_refused(typed):
     ids=["17-digits", "20-digits", "tiny-decimal", "400-digits", "400-digits-decimal"],
 )
 def test_numbers_are_stored_as_typed(typed, validation, expected):
+    """Fixed. Was: validators._number goes through float(): whole numbers of 16+ digits are
+    stored rounded ('12345678901234567' -> '12345678901234568'), 309+ digits overflow
+    (OverflowError with integer, 'inf' stored without), tiny decimals are stored in
+    scientific notation ('0.00001' -> '1e-05')"""
     assert validate(typed, validation) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a number validation with a huge bound (min: 10**400, accepted by parse_menu "
-    "and the lint) makes every refusal raise OverflowError in validators._fmt",
-)
-def test_a_huge_bound_is_linted_or_refuses_without_crashing():
-    doc = parse_menu(_one_input({"type": "number", "min": 10**400}))
-    if has_errors(lint(doc)):
-        return
+@pytest.mark.parametrize("bound", [10**400, 10**16, float("inf"), float("nan")])
+def test_a_huge_bound_is_refused_by_the_menu_format(bound):
+    """Fixed. Was: a number validation with a huge bound (min: 10**400, accepted by parse_menu
+    and the lint) makes every refusal raise OverflowError in validators._fmt"""
+    with pytest.raises(MenuFormatError, match="between -10\\^15 and 10\\^15"):
+        parse_menu(_one_input({"type": "number", "min": bound}))
+
+
+def test_a_large_bound_is_shown_as_typed():
+    doc = parse_menu(_one_input({"type": "number", "min": 10**15, "max": 10**15}))
     rule = doc.nodes["q"].validation
     assert rule is not None
-    assert isinstance(validate("5", rule), Refusal)
+    assert validate("5", rule) == Refusal("err_min", (("min", "1000000000000000"),))
+    assert validate("1000000000000000", rule) == "1000000000000000"
 
 
 def _one_input(validation: dict[str, Any]) -> dict[str, Any]:
@@ -172,18 +165,15 @@ SHARED_KEY: list[dict[str, Any]] = [  # two questions store the same key: a lint
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: '0' after answering a node whose key already had an answer keeps the NEW "
-    "answer and loses the earlier one: _answered() drops the old answer before appending "
-    "and Frame.answers only records a count, so back slices answers[:count] of the "
-    "reshuffled tuple (loop: [item=rice, again=yes] -> answer item=oil -> 0 -> "
-    "[again=yes, item=oil], expected [item=rice, again=yes])",
-)
 @pytest.mark.parametrize(
     ("nodes", "inputs"), [(LOOP, ["1", "1", "2"]), (SHARED_KEY, ["1", "1"])], ids=["loop", "key"]
 )
 def test_back_after_answering_a_key_again_restores_the_earlier_answer(nodes, inputs):
+    """Fixed. Was: '0' after answering a node whose key already had an answer keeps the NEW
+    answer and loses the earlier one: _answered() drops the old answer before appending and
+    Frame.answers only records a count, so back slices answers[:count] of the reshuffled
+    tuple (loop: [item=rice, again=yes] -> answer item=oil -> 0 -> [again=yes, item=oil],
+    expected [item=rice, again=yes])"""
     menu = menu_of(nodes, languages=["en"])
     assert not has_errors(lint(menu.document))
     state = engine.start(menu, CTX).state
@@ -213,27 +203,21 @@ BRANCH_CYCLE: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the lint only refuses a branch that leads to itself; a cycle of branches "
-    "(a -> b -> a when language is fr) has an exit, so no error and no warning, yet "
-    "start() raises EngineError('branch nodes form a loop') for every French caller",
-)
 def test_a_cycle_of_branches_is_a_lint_error_or_works():
+    """Fixed. Was: the lint only refuses a branch that leads to itself; a cycle of branches (a
+    -> b -> a when language is fr) has an exit, so no error and no warning, yet start()
+    raises EngineError('branch nodes form a loop') for every French caller"""
     menu = menu_of(BRANCH_CYCLE)
     if has_errors(lint(menu.document)):
         return
     engine.start(menu, CTX, lang="fr")  # must not raise on a menu the lint let through
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: err_* system messages are str.format()ted: a menu override with braces "
-    "({'en': {'err_number': 'Type a number, e.g. {42}'}}) passes the lint and makes every "
-    "refusal raise IndexError/KeyError in engine._refusal_text",
-)
 @pytest.mark.parametrize("override", ["Type a number, e.g. {42}", "Digits {only}", "{"])
 def test_an_error_message_with_braces_is_shown_or_linted(override):
+    """Fixed. Was: err_* system messages are str.format()ted: a menu override with braces
+    ({'en': {'err_number': 'Type a number, e.g. {42}'}}) passes the lint and makes every
+    refusal raise IndexError/KeyError in engine._refusal_text"""
     menu = menu_of(
         [
             {
@@ -258,7 +242,7 @@ def test_an_error_message_with_braces_is_shown_or_linted(override):
 def _seen_when_paging(menu: CompiledMenu, ctx: Context, state: State, first: str) -> list[str]:
     """Screens shown from `first` by typing 98 until the last page."""
     shown = [first]
-    pages = menu.pages(menu.node(state.node), state.lang, ctx.budget)
+    pages = menu.pages(menu.node(state.node), state.lang, ctx.budget, state.notice)
     for _ in range(len(pages) + 1):
         if state.page >= len(pages) - 1:
             break
@@ -268,14 +252,11 @@ def _seen_when_paging(menu: CompiledMenu, ctx: Context, state: State, first: str
     return shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a refusal on a screen that needs several pages, page 1 is paginated "
-    "with the notice ('Invalid choice.') and later pages without it, so '98' skips what the "
-    "notice pushed off page 1: with 9 options on a 60-character screen, option 1 is never "
-    "shown (noticed page 1 = header + '98. More', then '98' shows options 2-3)",
-)
 def test_paging_after_an_invalid_choice_shows_every_option():
+    """Fixed. Was: after a refusal on a screen that needs several pages, page 1 is paginated
+    with the notice ('Invalid choice.') and later pages without it, so '98' skips what the
+    notice pushed off page 1: with 9 options on a 60-character screen, option 1 is never
+    shown (noticed page 1 = header + '98. More', then '98' shows options 2-3)"""
     options = [{"label": f"Option number {i}", "value": f"v{i}", "next": "e"} for i in range(1, 10)]
     menu = menu_of(
         [
@@ -298,12 +279,9 @@ def test_paging_after_an_invalid_choice_shows_every_option():
         assert f"{i}. Option number {i}" in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: same as above for a refused free-text answer: the question continues on "
-    "page 2 of the notice-less pagination, so words 14-16 of a long question are skipped",
-)
 def test_paging_after_a_refused_answer_shows_the_whole_question():
+    """Fixed. Was: same as above for a refused free-text answer: the question continues on page
+    2 of the notice-less pagination, so words 14-16 of a long question are skipped"""
     question = " ".join(f"word{i}" for i in range(40))
     menu = menu_of(
         [
@@ -325,14 +303,11 @@ def test_paging_after_a_refused_answer_shows_the_whole_question():
     assert [w for w in shown if w.startswith("word")] == question.split()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: engine._split_to_fit splits at spaces and a text starting with a space "
-    "yields an empty first word: when the next word is longer than a page, page 1 is "
-    "'\\n98. More' (nothing but navigation), e.g. ' ' + 'a' * 300 on a 120-character screen",
-)
 @pytest.mark.parametrize("text", [" " + "a" * 300, "  https://example.org/" + "x" * 200])
 def test_no_page_shows_only_navigation(text):
+    """Fixed. Was: engine._split_to_fit splits at spaces and a text starting with a space
+    yields an empty first word: when the next word is longer than a page, page 1 is '\n98.
+    More' (nothing but navigation), e.g. ' ' + 'a' * 300 on a 120-character screen"""
     menu = menu_of([{"id": "e", "kind": "end", "text": text}], languages=["en"])
     pages = menu.pages(menu.node("e"), "en", Budget(cap=120))
     assert len(pages) > 1
@@ -340,13 +315,10 @@ def test_no_page_shows_only_navigation(text):
         assert page.split("\n98. More")[0].strip(), pages
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the resume offer shows only the first page of its screen and ignores 98: on "
-    "a 60-character screen (USSD_SCREEN_CAPS allows 40-182) in French, '2. Recommencer' is "
-    "on page 2, '98. Suite' answers 'Choix invalide.', so 'start over' is never shown",
-)
 def test_resume_offer_shows_both_choices_on_a_small_screen():
+    """Fixed. Was: the resume offer shows only the first page of its screen and ignores 98: on
+    a 60-character screen (USSD_SCREEN_CAPS allows 40-182) in French, '2. Recommencer' is on
+    page 2, '98. Suite' answers 'Choix invalide.', so 'start over' is never shown"""
     menu = CompiledMenu(parse_menu(DEMO))
     ctx = Context(budget=Budget(cap=60))
     earlier = engine.step(menu, engine.start(menu, ctx).state, "2", ctx).state
@@ -356,20 +328,18 @@ def test_resume_offer_shows_both_choices_on_a_small_screen():
     assert "1. Continuer" in shown and "2. Recommencer" in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LATENT: menu.py promises 'immutable objects' and a CompiledMenu is shared by every "
-    "session of a process (MenuCache), but MenuDocument.nodes and every Node's text, "
-    "labels and messages are plain dicts: doc.nodes['x'] = ... or node.text['en'] = ... "
-    "silently changes the published menu under running sessions (nothing does so today)",
-)
 def test_a_published_menu_document_cannot_be_mutated():
+    """Fixed. Was: menu.py promises 'immutable objects' and a CompiledMenu is shared by every
+    session of a process (MenuCache), but MenuDocument.nodes and every Node's text, labels
+    and messages are plain dicts: doc.nodes['x'] = ... or node.text['en'] = ... silently
+    changes the published menu under running sessions (nothing does so today)"""
     menu = CompiledMenu(parse_menu(DEMO))
     doc = menu.document
     attempts = [
-        lambda: doc.nodes.__setitem__("language", Node(id="language", kind="end")),  # type: ignore[index]
-        lambda: doc.nodes["location"].text.__setitem__("en", "changed"),  # type: ignore[index]
-        lambda: doc.nodes["location"].options[0].label.__setitem__("en", "changed"),  # type: ignore[index]
+        lambda: setitem(doc.nodes, "language", Node(id="language", kind="end")),
+        lambda: setitem(doc.nodes["location"].text, "en", "changed"),
+        lambda: setitem(doc.nodes["location"].options[0].label, "en", "changed"),
+        lambda: setitem(doc.messages, "en", {}),
     ]
     for attempt in attempts:
         with pytest.raises(TypeError):
@@ -379,16 +349,13 @@ def test_a_published_menu_document_cannot_be_mutated():
 FINISHED_EN = ["1", "1", "1", "1", "5"]  # the demo menu to its end, then one more input
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the engine sends 'ended' and 'too_many_attempts' whole, unpaginated: on a "
-    "40-character screen (USSD_SCREEN_CAPS accepts 40 to 182) 'This session has ended. "
-    "Please dial again.' is 42 characters, 'Cette session est terminée. Veuillez "
-    "rappeler.' 46, 'Too many invalid answers. Please dial again.' 44",
-)
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize("what", ["ended", "too_many_attempts"])
 def test_final_system_messages_fit_the_smallest_screen(lang, what):
+    """Fixed. Was: the engine sends 'ended' and 'too_many_attempts' whole, unpaginated: on a
+    40-character screen (USSD_SCREEN_CAPS accepts 40 to 182) 'This session has ended. Please
+    dial again.' is 42 characters, 'Cette session est terminée. Veuillez rappeler.' 46, 'Too
+    many invalid answers. Please dial again.' 44"""
     ctx = Context(budget=Budget(cap=40), default_region="SN", today=date(2026, 11, 24))
     if what == "ended":
         menu = CompiledMenu(parse_menu(DEMO))
@@ -418,14 +385,11 @@ def test_final_system_messages_fit_the_smallest_screen(lang, what):
     assert ctx.budget.fits(result.screen.text), result.screen.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: hops.py sends 'already_queued' (and 'apology', 'unavailable', 'expired') "
-    "whole: with USSD_SCREEN_CAPS=africastalking=60 a French caller's second request gets "
-    "'END Votre demande est déjà en attente. Un agent va vous rappeler.' (61 characters); "
-    "'unavailable' is 64 in English, 'apology' 62 in French",
-)
 def test_already_queued_fits_a_60_character_screen(make_app):
+    """Fixed. Was: hops.py sends 'already_queued' (and 'apology', 'unavailable', 'expired')
+    whole: with USSD_SCREEN_CAPS=africastalking=60 a French caller's second request gets
+    'END Votre demande est déjà en attente. Un agent va vous rappeler.' (61 characters);
+    'unavailable' is 64 in English, 'apology' 62 in French"""
     from tests.conftest import at_walk
 
     app = make_app(USSD_SCREEN_CAPS="africastalking=60")
@@ -438,20 +402,10 @@ def test_already_queued_fits_a_60_character_screen(make_app):
     assert Budget(cap=60).fits(last[4:]), f"{len(last) - 4} characters: {last!r}"
 
 
-def test_a_session_id_of_150_characters_is_served(make_app, backend, request):
-    """Gateways accept session ids up to 200 characters (base.MAX_FIELD), but the column
-    ussd_sessions.external_id is VARCHAR(100): SQLite does not care, PostgreSQL refuses the
-    insert, and every request of such a session gets the apology screen."""
-    if backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG (PostgreSQL only, found by reading; not run here): a session id of "
-                "101-200 characters passes the gateways (MAX_FIELD = 200) but not "
-                "ussd_sessions.external_id VARCHAR(100): the insert fails, the caller gets "
-                "'END Sorry, something went wrong' on every request",
-            )
-        )
+def test_a_session_id_of_150_characters_is_served(make_app, backend):
+    """Fixed. Was (PostgreSQL only): gateways accept session ids up to 200 characters
+    (base.MAX_FIELD), but the column ussd_sessions.external_id was VARCHAR(100), so the
+    insert failed and every request of such a session got the apology screen."""
     from tests.conftest import at_turn
 
     client = make_app().test_client()
@@ -467,16 +421,13 @@ def _many_fields() -> str:
     return json.dumps({f"field_{i:04d}_{'x' * 20}": 1 for i in range(250)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Gateway.json_body catches UnicodeDecodeError and ValueError but not "
-    "RecursionError: a ~2 KB body of 1,000 nested '[' (or '{\"a\":') makes parse() raise, "
-    "so /ussd/hubtel, /ussd/nalo, /ussd/arkesel and /ussd/json answer HTTP 500 "
-    "(the cap is WEBHOOK_MAX_BYTES = 8192)",
-)
 @pytest.mark.parametrize("name", ["hubtel", "nalo", "arkesel", "json"])
 @pytest.mark.parametrize("body", ["[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000])
 def test_deeply_nested_json_is_a_bad_request(name, body):
+    """Fixed. Was: Gateway.json_body catches UnicodeDecodeError and ValueError but not
+    RecursionError: a ~2 KB body of 1,000 nested '[' (or '{"a":') makes parse() raise, so
+    /ussd/hubtel, /ussd/nalo, /ussd/arkesel and /ussd/json answer HTTP 500 (the cap is
+    WEBHOOK_MAX_BYTES = 8192)"""
     with bare.test_request_context(
         f"/ussd/{name}", method="POST", data=body.encode(), content_type="application/json"
     ):
@@ -484,13 +435,10 @@ def test_deeply_nested_json_is_a_bad_request(name, body):
             GATEWAYS[name].parse(request)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: AfricasTalking.parse_event checks durationInMillis with str.isdigit() then "
-    "int(); durationInMillis=%C2%B2 ('²') raises ValueError: HTTP 500 on "
-    "/ussd/africastalking/events",
-)
 def test_at_event_with_a_superscript_duration_is_a_bad_request():
+    """Fixed. Was: AfricasTalking.parse_event checks durationInMillis with str.isdigit() then
+    int(); durationInMillis=%C2%B2 ('²') raises ValueError: HTTP 500 on
+    /ussd/africastalking/events"""
     body = "sessionId=ATUid_1&status=Success&durationInMillis=%C2%B2"
     with bare.test_request_context(
         "/ussd/africastalking/events",
@@ -528,13 +476,10 @@ def test_a_repeated_form_field_is_not_echoed_verbatim():
     assert "\n" not in str(refused.value) and "\r" not in str(refused.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (configuration, minor): config.screen_caps checks the number with "
-    "str.isdigit() then int(): USSD_SCREEN_CAPS='africastalking=²' stops the app with a "
-    "ValueError traceback instead of the 'configuration: USSD_SCREEN_CAPS entry ...' message",
-)
 def test_a_superscript_screen_cap_is_a_configuration_error():
+    """Fixed. Was: config.screen_caps checks the number with str.isdigit() then int():
+    USSD_SCREEN_CAPS='africastalking=²' stops the app with a ValueError traceback instead of
+    the 'configuration: USSD_SCREEN_CAPS entry ...' message"""
     from ussd.config import screen_caps
 
     with pytest.raises(SystemExit):
@@ -542,7 +487,7 @@ def test_a_superscript_screen_cap_is_a_configuration_error():
 
 
 def test_engine_error_is_the_only_way_a_broken_menu_fails():
-    """Not a bug: a control for the xfail tests above (a dangling link is an EngineError)."""
+    """Not a bug: a control for the tests above (a dangling link is an EngineError)."""
     menu = menu_of(
         [
             {
