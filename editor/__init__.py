@@ -50,9 +50,15 @@ def select_locale() -> str | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not is_digits(user_id):
+    """The session holds "<id>.<epoch>" (User.get_id): a cookie from before a password,
+    role or access change, or a "sign out everywhere", no longer signs anyone in."""
+    key, _, epoch = user_id.partition(".")
+    if not (is_digits(key) and is_digits(epoch)):
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(key))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:

@@ -5,26 +5,38 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ussd.extensions import db, limiter
-from ussd.models import User, utcnow
+from ussd.models import User
+from ussd.privacy import audit
 from ussd.users import (
-    LOCK_MINUTES,
     AccountError,
     admin_count,
     check_password,
+    clear_failures,
     create_user,
+    end_sessions,
     find_user,
     generate_password,
-    hash_password,
-    locked,
     record_failure,
     record_success,
+    set_password,
+    throttle_keys,
+    throttled,
 )
 
 from . import bp, role_required
@@ -43,38 +55,44 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _stay_signed_in(user: User) -> None:
+    """After ending a user's sessions on their own behalf, keep this browser signed in under
+    the new epoch (a deactivated account is not signed in again)."""
+    if user.id == current_user.id:
+        login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def login() -> str | Response:
+def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("editor.menus"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = find_user(form.email.data or "")
-        if user is not None and locked(user):
-            minutes = max(1, int((user.locked_until - utcnow()).total_seconds() // 60) + 1)  # type: ignore[operator]
-            flash(
-                _("Too many failed attempts: try again in %(minutes)d minutes.", minutes=minutes),
-                "error",
-            )
+        email, password = form.email.data or "", form.password.data or ""
+        keys = throttle_keys(email, request.remote_addr or "")
+        if throttled(keys):
+            # The account is not even looked up, and the answer (and its cost: one hash check)
+            # is the same for every email, with or without an account.
+            check_password(None, password)
+            form.email.data = ""  # nothing in the page depends on the email tried
+            flash(_("Too many failed sign-ins: wait a few minutes and try again."), "error")
             status = 429
-        elif check_password(user, form.password.data or "") and user is not None and user.active:
-            record_success(user)
-            db.session.commit()
-            next_page = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session: no fixation across sign-in
-            login_user(user)
-            log.info("user %s signed in", user.id)
-            return redirect(next_page or url_for("editor.menus"))
         else:
-            if user is not None:
-                record_failure(user)
+            user = find_user(email)
+            if check_password(user, password) and user is not None and user.active:
+                record_success(user)
                 db.session.commit()
-                if locked(user):
-                    log.warning(
-                        "user %s locked for %d minutes after failed sign-ins", user.id, LOCK_MINUTES
-                    )
+                clear_failures(email)
+                next_page = _safe_next(request.args.get("next"))
+                session.clear()  # a fresh session: no fixation across sign-in
+                login_user(user)
+                log.info("user %s signed in", user.id)
+                return redirect(next_page or url_for("editor.menus"))
+            record_failure(keys)
+            if throttled(keys):
+                log.warning("sign-in throttled after failed attempts")  # never which email
             flash(_("Wrong email or password."), "error")
     return render_template("editor/login.html", form=form), status
 
@@ -85,6 +103,20 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
+    return redirect(url_for("editor.login"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@role_required("viewer")
+def sign_out_everywhere() -> Response:
+    """End every session of this account, on every browser and device, this one included."""
+    user = current_user._get_current_object()
+    end_sessions(user)
+    audit("sign out everywhere", user.email, user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out everywhere."), "info")
     return redirect(url_for("editor.login"))
 
 
@@ -102,38 +134,39 @@ def account() -> str | Response:
         if not check_password(current_user, password.current.data or ""):
             password.current.errors.append(_("This is not your current password."))
         else:
-            current_user.password_hash = hash_password(password.new.data or "")
+            user = current_user._get_current_object()
+            set_password(user, password.new.data or "")
+            audit("password changed", user.email, user)
             db.session.commit()
-            flash(_("Your password is changed."), "info")
+            _stay_signed_in(user)
+            flash(_("Your password is changed, and you are signed out everywhere else."), "info")
             return redirect(url_for("editor.account"))
     return render_template("editor/account.html", settings=settings, password=password)
+
+
+def _one_time_password(title: str, user: User, password: str) -> Response:
+    """Show a generated password in this response only: never in a flash message (the session
+    cookie is signed, not encrypted), never after a redirect, never from a cache."""
+    response = make_response(
+        render_template("editor/accounts_password.html", title=title, user=user, password=password)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def users() -> str | Response:
     form = UserForm()
-    created_password = None
     if form.validate_on_submit():
         try:
-            created_password = generate_password()
+            password = generate_password()
             user = create_user(
-                form.email.data or "",
-                created_password,
-                role=form.role.data,
-                language=form.language.data,
+                form.email.data or "", password, role=form.role.data, language=form.language.data
             )
+            audit("account created", f"{user.email} ({user.role})", current_user)
             db.session.commit()
-            flash(
-                _(
-                    "Account created for %(email)s. Give them this password, shown once: "
-                    "%(password)s",
-                    email=user.email,
-                    password=created_password,
-                ),
-                "info",
-            )
-            return redirect(url_for("editor.users"))
+            return _one_time_password(_("Account created"), user, password)
         except AccountError as exc:
             form.email.errors.append(str(exc))
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
@@ -155,14 +188,26 @@ def user_update(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     form = UserRoleForm(prefix=f"u{user.id}")
     if form.validate_on_submit():
-        demoting = user.role == "admin" and (form.role.data != "admin" or not form.active.data)
+        role, active = form.role.data, bool(form.active.data)
+        demoting = user.role == "admin" and (role != "admin" or not active)
         if demoting and admin_count() <= 1:
             flash(_("%(email)s is the last admin and must stay one.", email=user.email), "error")
-        else:
-            user.role = form.role.data
-            user.active = bool(form.active.data)
-            db.session.commit()
-            flash(_("%(email)s is saved.", email=user.email), "info")
+            return redirect(url_for("editor.users"))
+        changed = False
+        if role != user.role:
+            audit("role changed", f"{user.email}: {user.role} -> {role}", current_user)
+            user.role, changed = role, True
+        if active != user.active:
+            audit(
+                "account activated" if active else "account deactivated", user.email, current_user
+            )
+            user.active, changed = active, True
+        if changed:  # what a session may do has changed: it starts again from sign-in
+            end_sessions(user)
+        db.session.commit()
+        if changed and user.active:
+            _stay_signed_in(user)
+        flash(_("%(email)s is saved.", email=user.email), "info")
     return redirect(url_for("editor.users"))
 
 
@@ -170,18 +215,12 @@ def user_update(user_id: int) -> Response:
 @role_required("admin")
 def user_reset_password(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
-    if ConfirmForm().validate_on_submit():
-        new_password = generate_password()
-        user.password_hash = hash_password(new_password)
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.commit()
-        flash(
-            _(
-                "New password for %(email)s, shown once: %(password)s",
-                email=user.email,
-                password=new_password,
-            ),
-            "info",
-        )
-    return redirect(url_for("editor.users"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("editor.users"))
+    password = generate_password()
+    set_password(user, password)
+    audit("password reset", user.email, current_user)
+    db.session.commit()
+    clear_failures(user.email)
+    _stay_signed_in(user)
+    return _one_time_password(_("New password"), user, password)

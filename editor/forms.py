@@ -34,7 +34,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from ussd.menu import CONDITION_OPS, CONDITION_SUBJECTS, DATE_FORMATS, ID_PATTERN, INPUT_TYPES
+from ussd.menu import (
+    CONDITION_OPS,
+    CONDITION_SUBJECTS,
+    DATE_FORMATS,
+    ID_PATTERN,
+    INPUT_TYPES,
+    MAX_BOUND,
+)
 from ussd.users import ROLES
 
 
@@ -329,8 +336,9 @@ def node_form_class(
         NodeForm.max_length = IntegerField(
             _l("Longest answer (characters)"), validators=[Optional(), NumberRange(1, 500)]
         )
-        NodeForm.min_value = FloatField(_l("Smallest number"), validators=[Optional()])
-        NodeForm.max_value = FloatField(_l("Largest number"), validators=[Optional()])
+        bound = NumberRange(-MAX_BOUND, MAX_BOUND)  # what the menu format accepts
+        NodeForm.min_value = FloatField(_l("Smallest number"), validators=[Optional(), bound])
+        NodeForm.max_value = FloatField(_l("Largest number"), validators=[Optional(), bound])
         NodeForm.decimals = BooleanField(_l("Allow decimals"))
         NodeForm.pattern = StringField(
             _l("Pattern (regular expression)"), validators=[Length(max=200)]

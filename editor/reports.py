@@ -20,7 +20,7 @@ from ussd.extensions import db
 from ussd.menu import parse_menu
 from ussd.models import AuditEvent, Handoff, Menu, MenuVersion, User, UssdSession, utcnow
 from ussd.phones import mask
-from ussd.privacy import count_for_phone, erase_phone, purge
+from ussd.privacy import audit, count_for_phone, erase_phone, purge
 
 from . import bp, charts, role_required
 from .forms import CONTROL, ConfirmForm, EraseForm, language_label
@@ -72,19 +72,20 @@ def _query(filters: dict[str, Any]) -> Select[Any]:
     )
 
 
-def _shown_phone(attributes: dict[str, Any]) -> str:
+def _shown_phone(attributes: dict[str, Any], whole: bool) -> str:
     number = str(attributes.get("from") or "")
-    return number if current_user.can("admin") else mask(number)
+    return number if whole else mask(number)
 
 
-def _row(handoff: Handoff, gateway: str, network: str) -> dict[str, Any]:
+def _row(handoff: Handoff, gateway: str, network: str, whole_numbers: bool) -> dict[str, Any]:
+    """A submission as shown; numbers are masked unless `whole_numbers` (admins)."""
     try:
         attributes = json.loads(handoff.attributes)
     except ValueError:
         attributes = {}
     return {
         "handoff": handoff,
-        "phone": _shown_phone(attributes),
+        "phone": _shown_phone(attributes, whole_numbers),
         "answers": attributes.get("answers") or [],
         "language": handoff.language,
         "gateway": gateway,
@@ -109,7 +110,7 @@ def submissions() -> str:
     found = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "editor/submissions.html",
-        rows=[_row(h, g, n) for h, g, n in found],
+        rows=[_row(h, g, n, current_user.can("admin")) for h, g, n in found],
         filters=filters,
         total=total or 0,
         page=page,
@@ -154,6 +155,12 @@ CSV_COLUMNS = [
 def submissions_csv() -> Response:
     filters = _filters()
     query = _query(filters)
+    # callers' answers leave the system here: who took which, and when, is kept
+    shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, ""))
+    audit("export", f"submissions CSV ({shown})", current_user)
+    db.session.commit()
+    # read while the session is open (the commit expired the user; rows stream later)
+    whole_numbers = current_user.can("admin")
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -161,7 +168,7 @@ def submissions_csv() -> Response:
         writer.writerow(CSV_COLUMNS)
         yield buffer.getvalue()
         for handoff, gateway, network in db.session.execute(query.execution_options(yield_per=500)):
-            row = _row(handoff, gateway, network)
+            row = _row(handoff, gateway, network, whole_numbers)
             buffer.seek(0)
             buffer.truncate()
             answers = "; ".join(f"{a.get('key')}={a.get('value')}" for a in row["answers"])
@@ -209,6 +216,7 @@ def submission_retry(handoff_id: int) -> WerkzeugResponse:
         if handoff.status == "failed":
             handoff.status = "pending"
             handoff.next_attempt_at = utcnow()
+            audit("retry", f"hand-off {handoff.id} queued again", current_user)
             db.session.commit()
             from ussd.dispatch import notify_dispatcher
 

@@ -3,7 +3,7 @@
 Each simulated session is a real session (flagged as a simulation, so it stays out of
 analytics, resume offers and de-duplication) run by ussd.hops.answer, exactly as a caller
 on a gateway; a draft is first frozen as a preview version. No Flex task is made unless
-the coordinator asks for one.
+an editor asks for one, and that task carries "simulation": true.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ussd.engine import EngineError
@@ -70,11 +71,13 @@ def simulate(menu_id: int) -> Response:
             "error",
         )
         return _reply(menu.id, {"text": "", "end": True, "error": True})
+    # A real Flex task reaches real agents: editors and admins only, and marked as a test.
+    create_task = bool(form.create_task.data) and current_user.can("editor")
     state.update(
         source=form.source.data,
         gateway=form.gateway.data,
         phone=(form.phone.data or "+221770000000").replace(" ", ""),
-        create_task=bool(form.create_task.data),
+        create_task=create_task,
     )
     state.pop("error", None)
     gateway = SimulatorGateway(screen_budget(GATEWAYS[form.gateway.data]))
@@ -128,7 +131,7 @@ def simulate(menu_id: int) -> Response:
             gateway,
             trace,
             simulation=True,
-            queue_task=bool(form.create_task.data),
+            queue_task=create_task,
             version_id=version_id,
         )
         shown: dict[str, Any] = {"text": screen.text, "end": screen.end}

@@ -445,7 +445,7 @@ def run(data: bytes) -> None:
                 result = engine.start(menu, ctx)
             elif result.event == "resumed":
                 assert state.resume is not None
-                assert result.state == replace(state.resume, page=0, attempts=0)
+                assert result.state == replace(state.resume, page=0, attempts=0, notice="")
             check_screen(menu, result, ctx)
             check_state(menu, result.state, keys)
             continue

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: ruff, pytest (SQLite always, PostgreSQL too when
-# TEST_DATABASE_URL is set), browser tests in Debian's chromium, and the Flex plugin's tests.
+# TEST_DATABASE_URL is set), browser tests in Debian's chromium, a benchmark smoke run, a
+# short soak (faults injected, then every request accounted for) and the Flex plugin's tests.
 # Installs what it needs: Python packages in .venv, chromium (apt), the plugin's npm packages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,14 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
 fi
 BENCH_DATABASE_URL="$bench_db" bash bench/smoke.sh >/tmp/ussd-bench-smoke.log 2>&1 || {
     tail -30 /tmp/ussd-bench-smoke.log; failed+=(bench-smoke); }
+echo "==> soak, short (workers killed, database away, Twilio failing: nothing lost or doubled)"
+.venv/bin/python bench/soak.py --short >/tmp/ussd-soak-sqlite.log 2>&1 || {
+    tail -30 /tmp/ussd-soak-sqlite.log; failed+=(soak-sqlite); }
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    .venv/bin/python bench/soak.py --short --database postgresql \
+        --database-url "${TEST_DATABASE_URL%/*}/soak" >/tmp/ussd-soak-pg.log 2>&1 || {
+        tail -30 /tmp/ussd-soak-pg.log; failed+=(soak-postgresql); }
+fi
 if [ -f flex-plugin/package-lock.json ]; then
     echo "==> flex plugin"
     (cd flex-plugin && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed+=(flex-plugin)

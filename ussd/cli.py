@@ -26,14 +26,16 @@ from .menus import (
     set_service_code,
 )
 from .models import Handoff, Menu, MenuVersion, User, utcnow
+from .privacy import audit
 from .users import (
     ROLES,
     AccountError,
     admin_count,
+    clear_failures,
     create_user,
     find_user,
     generate_password,
-    hash_password,
+    set_password,
     validate_password,
 )
 
@@ -194,6 +196,7 @@ def users_create(
         user = create_user(email, password or "", role=role, language=language)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
+    audit("account created", f"{user.email} ({user.role}, command line)")
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")
     if generate:
@@ -212,6 +215,7 @@ def users_ensure_admin(email: str) -> None:
         return
     password = generate_password()
     user = create_user(email, password, role="admin")
+    audit("account created", f"{user.email} (admin, command line)")
     db.session.commit()
     click.echo(
         f"Created the admin account. Log in to the editor as {user.email} "
@@ -224,7 +228,8 @@ def users_ensure_admin(email: str) -> None:
 @click.argument("email")
 @click.option("--password", help="Omit to generate one.")
 def users_reset_password(email: str, password: str | None) -> None:
-    """Set a new password (generated unless given) and unlock the account."""
+    """Set a new password (generated unless given), end the account's sessions and lift any
+    sign-in throttle on its email."""
     user = find_user(email)
     if user is None:
         raise click.ClickException(f"no account for {email}")
@@ -233,9 +238,9 @@ def users_reset_password(email: str, password: str | None) -> None:
         validate_password(new_password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
+    set_password(user, new_password)  # also signs the account out everywhere
+    clear_failures(user.email)
+    audit("password reset", f"{user.email} (command line)")
     db.session.commit()
     click.echo(
         f"Password of {user.email} reset." + ("" if password else f" New password: {new_password}")
@@ -304,6 +309,7 @@ def handoff_retry(handoff_id: int) -> None:
         raise click.ClickException(f"hand-off {handoff_id} is {handoff.status}, not failed")
     handoff.status = "pending"
     handoff.next_attempt_at = utcnow()
+    audit("retry", f"hand-off {handoff_id} queued again (command line)")
     db.session.commit()
     click.echo(f"Hand-off {handoff_id} is queued again; it is sent at the next dispatch.")
 

@@ -18,8 +18,15 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "SECRET_KEY",
         str,
         "",
-        "signs editor sessions and keys phone-number hashes; "
+        "signs editor sessions (and keys phone-number hashes unless PHONE_HASH_KEY is set); "
         "generated into the instance folder when empty",
+    ),
+    (
+        "PHONE_HASH_KEY",
+        str,
+        "",
+        "keys the hashes of phone numbers used for limits, resuming and erasure; empty: "
+        "SECRET_KEY. Set it once and keep it: rotating it orphans the hashes already stored",
     ),
     (
         "DATABASE_URL",
@@ -32,7 +39,8 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         str,
         "",
         "shared secret every gateway must send "
-        "(X-USSD-Token header, ?token=, or Basic auth password); webhooks refuse all when empty",
+        "(X-USSD-Token header, ?token=, or Basic auth password); webhooks refuse all when empty. "
+        "While rotating, give the new and the old one, comma-separated: new,old",
     ),
     (
         "USSD_ALLOWED_IPS",
@@ -48,7 +56,21 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "X-Forwarded-For (0: use the socket address)",
     ),
     ("TWILIO_ACCOUNT_SID", str, "", "Twilio account SID (AC…)"),
-    ("TWILIO_AUTH_TOKEN", str, "", "Twilio auth token"),
+    (
+        "TWILIO_AUTH_TOKEN",
+        str,
+        "",
+        "Twilio auth token: checks the signature of TaskRouter events, and makes the tasks "
+        "unless an API key is set. While rotating it, give the new and the old: new,old",
+    ),
+    (
+        "TWILIO_API_KEY_SID",
+        str,
+        "",
+        "a Twilio API key (SK…) to make the tasks with, instead of the auth token: "
+        "revocable on its own",
+    ),
+    ("TWILIO_API_KEY_SECRET", str, "", "the secret of TWILIO_API_KEY_SID"),
     ("TWILIO_WORKSPACE_SID", str, "", "TaskRouter workspace SID (WS…)"),
     ("TWILIO_WORKFLOW_SID", str, "", "TaskRouter workflow SID (WW…) that routes USSD tasks"),
     ("TWILIO_TASK_CHANNEL", str, "ussd", "TaskRouter task channel unique name for USSD tasks"),

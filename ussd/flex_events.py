@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from .analytics import add_wait
 from .extensions import db
 from .models import Handoff, MenuVersion, TaskEvent, UssdSession, utcnow
+from .taskrouter import auth_tokens
 
 bp = Blueprint("flex", __name__, url_prefix="/flex")
 log = logging.getLogger("ussd.flex_events")
@@ -59,14 +60,20 @@ def plain(status: int, text: str) -> Response:
 
 @bp.post("/events")
 def events() -> Response:
-    token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
+    tokens = auth_tokens(current_app.config)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not token:
+    if not tokens:
         return plain(403, "TWILIO_AUTH_TOKEN is not configured")
     if not signature:
         return plain(403, "missing X-Twilio-Signature")
     algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
-    if not RequestValidator(token).validate(public_url(), request.form, signature, algorithm):
+    url = public_url()
+    # every token tried (new and old while rotating)
+    valid = [
+        RequestValidator(token).validate(url, request.form, signature, algorithm)
+        for token in tokens
+    ]
+    if not any(valid):
         log.warning("rejected a TaskRouter event with an invalid signature")
         return plain(403, "invalid X-Twilio-Signature")
     record(request.form)

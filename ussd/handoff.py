@@ -52,6 +52,7 @@ def task_attributes(
     menu_name: str,
     menu_version: int,
     submitted_at: datetime,
+    simulation: bool = False,
 ) -> dict[str, Any]:
     """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5)."""
     answers = [a.to_dict() for a in state.answers]
@@ -76,6 +77,8 @@ def task_attributes(
             "submitted_at": iso_utc(submitted_at),
         }
     )
+    if simulation:  # made from the editor's simulator: agents and filters can tell
+        attributes["simulation"] = True
     return attributes
 
 
@@ -119,6 +122,7 @@ def queue_handoff(
     menu_version: int,
     submitted_at: datetime,
     target_id: int | None = None,
+    simulation: bool = False,
 ) -> None:
     """Add the hand-off to the outbox: a new task, or (with `target_id`) an update of the
     caller's open task."""
@@ -130,6 +134,7 @@ def queue_handoff(
         menu_name=menu_name,
         menu_version=menu_version,
         submitted_at=submitted_at,
+        simulation=simulation,
     )
     values: dict[str, Any] = dict.fromkeys(c.name for c in HANDOFFS.columns)
     values.update(

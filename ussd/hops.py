@@ -28,7 +28,7 @@ from .gsm import Budget
 from .handoff import open_handoff_for, queue_handoff
 from .menus import cache, normalize_code
 from .models import Handoff, UssdSession, utcnow
-from .phones import normalize, phone_hash
+from .phones import normalize, phone_hash, phone_key
 from .session_store import Prepared, Record, Transaction, transaction
 from .strings import system_message
 
@@ -103,7 +103,7 @@ def answer(
     config = current_app.config
     now = utcnow()
     phone = normalize(turn.phone, config.get("DEFAULT_PHONE_REGION") or None)
-    trace.phone_hash = phone_hash(phone, config["SECRET_KEY"])
+    trace.phone_hash = phone_hash(phone, phone_key(config))
     if turn.end:
         record_gateway_end(gateway.name, turn.session_id, turn.end)
         return Screen("", end=True)
@@ -379,7 +379,9 @@ class _Hop:
         code, initial_inputs = self.resolve_code()
         version_id = version_id or cache().live_version(code)
         if version_id is None:
-            log.warning("no live menu for service code %r", code)
+            # a code the gateway did not name may hold what the caller typed after it
+            shown = repr(self.turn.service_code) if self.turn.service_code else "(not logged)"
+            log.warning("no live menu for the service code %s", shown)
             return Screen(system_message({}, "en", "unavailable"), end=True)
         menu, _, _ = cache().compiled(version_id)
         self.trace.menu = menu
@@ -616,6 +618,7 @@ class _Hop:
             menu_version=number,
             submitted_at=self.now,
             target_id=target,
+            simulation=self.simulation,
         )
         self.queued = True
         if target is None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .patterns import PatternError, compiled
+
 FORMAT_VERSION = 1
 NODE_KINDS = ("menu", "input", "branch", "message", "end", "handoff")
 INPUT_TYPES = ("text", "number", "phone", "date", "pattern")
@@ -382,9 +384,12 @@ def _validation(raw: Any, where: str, problems: list[str]) -> Validation:
             pattern = None
         else:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.append(f"{where}.pattern: not a valid regular expression ({exc})")
+                compiled(pattern)
+            except PatternError as exc:
+                problems.append(
+                    f"{where}.pattern: not a pattern we can match safely ({exc}; "
+                    "backreferences and lookarounds are not supported)"
+                )
                 pattern = None
     date_format = raw.get("date_format", "DD/MM/YYYY")
     if date_format not in DATE_FORMATS:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -76,14 +77,22 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(16), default="editor")  # admin, editor, viewer
     language: Mapped[str] = mapped_column(String(8), default="en")  # editor interface language
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Unused since sign-in throttling moved out of the account (ussd/users.py); kept while
+    # `flask users reset-password` (ussd/cli.py) still resets them.
+    # Bumped to sign the user out everywhere (new password, role or access changed, or asked):
+    # session cookies carry the epoch they were issued in, see get_id.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot sign in
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: "<id>.<epoch>". editor.load_user
+        refuses a cookie whose epoch is not the account's current one."""
+        return f"{self.id}.{self.session_epoch}"
 
     def can(self, role: str) -> bool:
         """True if this user's role is `role` or above (viewer < editor < admin)."""
@@ -315,6 +324,17 @@ class Housekeeping(db.Model):  # type: ignore[name-defined,misc]
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInCounter(db.Model):  # type: ignore[name-defined,misc]
+    """Failed sign-ins per keyed hash of an email or an address, per time window. In the
+    database by default, so every worker and host counts alike (ussd/users.py)."""
+
+    __tablename__ = "sign_in_counters"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

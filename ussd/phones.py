@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 
@@ -34,6 +36,11 @@ def normalize(raw: str, default_region: str | None = None) -> str:
         if phonenumbers.is_possible_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return compact
+
+
+def phone_key(config: Mapping[str, Any]) -> str:
+    """The key of phone hashes: its own setting, so SECRET_KEY can rotate without it."""
+    return str(config.get("PHONE_HASH_KEY") or config.get("SECRET_KEY") or "")
 
 
 @lru_cache(maxsize=8)

@@ -18,7 +18,7 @@ from sqlalchemy import Text, delete, func, select, type_coerce, update
 from . import crypto
 from .extensions import db
 from .models import AuditEvent, Handoff, MenuVersion, User, UssdSession, utcnow
-from .phones import normalize, phone_hash
+from .phones import normalize, phone_hash, phone_key
 
 log = logging.getLogger("ussd.privacy")
 BATCH = 2000  # rows per delete: SQLite is not locked for long, PostgreSQL not bloated
@@ -86,7 +86,7 @@ def erase_phone(raw_phone: str, user: User | None = None) -> Deleted:
     """Delete everything about one phone number (a data subject's request)."""
     config = current_app.config
     number = normalize(raw_phone, config.get("DEFAULT_PHONE_REGION") or None)
-    hashed = phone_hash(number, config["SECRET_KEY"])
+    hashed = phone_hash(number, phone_key(config))
     deleted = _delete_sessions(UssdSession.phone_hash == hashed)
     orphans = db.session.execute(delete(Handoff).where(Handoff.phone_hash == hashed))
     deleted.handoffs += orphans.rowcount or 0  # type: ignore[attr-defined]
@@ -99,7 +99,7 @@ def erase_phone(raw_phone: str, user: User | None = None) -> Deleted:
 def count_for_phone(raw_phone: str) -> int:
     config = current_app.config
     number = normalize(raw_phone, config.get("DEFAULT_PHONE_REGION") or None)
-    hashed = phone_hash(number, config["SECRET_KEY"])
+    hashed = phone_hash(number, phone_key(config))
     return (
         db.session.scalar(
             select(func.count()).select_from(UssdSession).where(UssdSession.phone_hash == hashed)

@@ -1,8 +1,10 @@
 """Twilio TaskRouter through the official SDK: create, update and find tasks; check set-up.
 
 Errors are sorted into three kinds for the dispatcher: `Retry` (429, 5xx, timeouts,
-connection errors), `Refused` (any other 4xx: a person must look) and, for task updates,
-`Gone` (the task no longer takes updates: make a new one).
+connection errors, and 401: credentials being rotated or mistyped are fixed by a person,
+and the hand-offs must wait for that rather than fail), `Refused` (any other 4xx: this
+request is wrong) and, for task updates, `Gone` (the task no longer takes updates: make a
+new one).
 """
 
 from __future__ import annotations
@@ -20,12 +22,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 log = logging.getLogger("ussd.taskrouter")
-REQUIRED = (
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_WORKSPACE_SID",
-    "TWILIO_WORKFLOW_SID",
-)
+REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_WORKSPACE_SID", "TWILIO_WORKFLOW_SID")
 EVENTS_FILTER = (
     "task.created,task.canceled,task.completed,task.deleted,task.wrapup,reservation.accepted"
 )
@@ -57,7 +54,17 @@ def _scrub(text: str) -> str:
 
 
 def missing_settings(config: Mapping[str, Any]) -> list[str]:
-    return [name for name in REQUIRED if not config.get(name)]
+    missing = [name for name in REQUIRED if not config.get(name)]
+    if not config.get("TWILIO_AUTH_TOKEN") and not (
+        config.get("TWILIO_API_KEY_SID") and config.get("TWILIO_API_KEY_SECRET")
+    ):
+        missing.append("TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)")
+    return missing
+
+
+def auth_tokens(config: Mapping[str, Any]) -> list[str]:
+    """TWILIO_AUTH_TOKEN: one, or the new and the old comma-separated while rotating."""
+    return [t.strip() for t in (config.get("TWILIO_AUTH_TOKEN") or "").split(",") if t.strip()]
 
 
 def classify(exc: BaseException, action: str) -> DeliveryError:
@@ -75,6 +82,8 @@ def classify(exc: BaseException, action: str) -> DeliveryError:
         )
         if status == 429 or status >= 500:
             return Retry(reason, status)
+        if status == 401:
+            return Retry(f"{reason} (Twilio refused the credentials: check them)", status)
         return Refused(reason, status)
     if isinstance(exc, requests.Timeout):
         return Retry(f"{action}: Twilio did not answer in time", None)
@@ -88,19 +97,22 @@ def classify(exc: BaseException, action: str) -> DeliveryError:
 @dataclass
 class TaskRouter:
     account_sid: str
-    auth_token: str
+    secret: str  # the auth token, or the API key secret
     workspace_sid: str
     workflow_sid: str
     task_channel: str = "ussd"
     timeout: float = 10.0
     base_url: str = ""  # TWILIO_TASKROUTER_URL: a stand-in for soak tests
+    api_key_sid: str = ""
     _client: Client | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TaskRouter:
+        api_key = config.get("TWILIO_API_KEY_SID") or ""
         return cls(
             account_sid=config["TWILIO_ACCOUNT_SID"],
-            auth_token=config["TWILIO_AUTH_TOKEN"],
+            secret=config.get("TWILIO_API_KEY_SECRET") if api_key else auth_tokens(config)[0],
+            api_key_sid=api_key,
             workspace_sid=config["TWILIO_WORKSPACE_SID"],
             workflow_sid=config["TWILIO_WORKFLOW_SID"],
             task_channel=config.get("TWILIO_TASK_CHANNEL") or "ussd",
@@ -113,7 +125,12 @@ class TaskRouter:
         if self._client is None:
             # An explicit timeout: a hung connection must not hold a delivery lease forever.
             http = TwilioHttpClient(timeout=self.timeout)
-            self._client = Client(self.account_sid, self.auth_token, http_client=http)
+            self._client = Client(
+                self.api_key_sid or self.account_sid,
+                self.secret,
+                account_sid=self.account_sid,
+                http_client=http,
+            )
             if self.base_url:
                 self._client.taskrouter.base_url = self.base_url.rstrip("/")
         return self._client
@@ -190,7 +207,10 @@ def check_setup(
     except Exception as exc:  # noqa: BLE001
         error = classify(exc, "check credentials")
         if error.status in (401, 403, 404):
-            report.bad("Twilio rejected TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN")
+            report.bad(
+                "Twilio rejected TWILIO_ACCOUNT_SID / "
+                + ("TWILIO_API_KEY_SID" if router.api_key_sid else "TWILIO_AUTH_TOKEN")
+            )
         else:
             report.bad(f"could not reach Twilio: {error.reason}")
         return report

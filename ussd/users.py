@@ -1,20 +1,26 @@
-"""Editor accounts: creation, argon2 password hashing, roles, lock-out after failures."""
+"""Editor accounts: creation, argon2 password hashing, roles, sessions, sign-in throttling."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
-from datetime import datetime, timedelta
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from flask import current_app
+from limits.storage import Storage, storage_from_string
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .models import User, utcnow
+from .models import SignInCounter, User, utcnow
 
 ROLES = ("admin", "editor", "viewer")
-MAX_FAILURES = 5  # then the account waits LOCK_MINUTES before the next attempt
-LOCK_MINUTES = 15
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown takes as long as a real check, so the
 # response time does not tell an attacker which addresses have accounts.
@@ -83,18 +89,143 @@ def admin_count() -> int:
     )
 
 
-def locked(user: User, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session cookie names the epoch it was issued in
+    (User.get_id), and one from an older epoch no longer loads a user. Done in SQL, so two
+    requests bumping at once cannot leave an old cookie valid."""
+    user.session_epoch = User.session_epoch + 1  # type: ignore[assignment]
+    db.session.flush()
 
 
-def record_failure(user: User, now: datetime | None = None) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILURES:
-        user.locked_until = (now or utcnow()) + timedelta(minutes=LOCK_MINUTES)
-        user.failed_logins = 0
+def set_password(user: User, password: str) -> None:
+    """A new password ends every session; the caller signs the current one in again if it
+    should stay."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
 def record_success(user: User, now: datetime | None = None) -> None:
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now or utcnow()
+
+
+# -- sign-in throttling ------------------------------------------------------------------------
+# Failed sign-ins are counted per email (whether or not it has an account) and per client
+# address, in short sliding windows. The counters are in the database (shared by every worker
+# and host) unless RATELIMIT_STORAGE_URI names a shared store such as redis://, which is
+# then used as Flask-Limiter uses it (memory:// would count per process).
+# Nothing is written to the account, so a known email and an unknown one answer alike. Someone
+# who knows an email can hold its sign-in back only while they keep failing (10 tries a window
+# buy one window), never lock the account.
+
+
+@dataclass(frozen=True)
+class Throttle:
+    scope: str
+    limit: int  # failed sign-ins allowed within `window` seconds
+    window: int
+
+
+EMAIL_THROTTLE = Throttle("email", 10, 600)
+ADDRESS_THROTTLE = Throttle("address", 20, 600)
+_STORAGE = "ussd.sign_in_throttle"
+
+
+def clock() -> float:
+    """Seconds since the epoch (tests move it on to see a window pass)."""
+    return time.time()
+
+
+class DatabaseCounters:
+    """The part of limits' Storage the throttle uses, on the sign_in_counters table."""
+
+    def get(self, key: str) -> int:
+        row = db.session.get(SignInCounter, key, populate_existing=True)
+        return row.count if row is not None and row.expires_at > clock() else 0
+
+    def incr(self, key: str, expiry: int) -> int:
+        now = clock()
+        table = SignInCounter.__table__
+        for _ in range(3):  # a race with another worker making the same row: go again
+            bumped = db.session.execute(
+                update(table)
+                .where(table.c.key == key, table.c.expires_at > now)
+                .values(count=table.c.count + 1)
+            )
+            if bumped.rowcount:  # type: ignore[attr-defined]
+                db.session.commit()
+                return self.get(key)
+            db.session.execute(delete(table).where(table.c.expires_at <= now))  # stale rows
+            try:
+                db.session.execute(insert(table).values(key=key, expires_at=now + expiry, count=1))
+                db.session.commit()
+                return 1
+            except IntegrityError:
+                db.session.rollback()
+        raise RuntimeError("sign-in counter kept changing under us")
+
+    def clear(self, key: str) -> None:
+        db.session.execute(delete(SignInCounter.__table__).where(SignInCounter.key == key))
+        db.session.commit()
+
+
+def _storage() -> Storage | DatabaseCounters:
+    extensions = current_app.extensions
+    storage = extensions.get(_STORAGE)
+    if storage is None:
+        config = current_app.config
+        uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        storage = extensions.setdefault(
+            _STORAGE,
+            DatabaseCounters()
+            if uri.startswith("memory://")
+            else storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {})),
+        )
+    return cast(Storage | DatabaseCounters, storage)
+
+
+def _key(throttle: Throttle, value: str) -> str:
+    """Counters are named by a keyed hash: the storage never holds an email or an address."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"{throttle.scope}:{value}".encode()
+    return f"sign-in/{throttle.scope}/{hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]}"
+
+
+def _email_key(email: str) -> str:
+    return _key(EMAIL_THROTTLE, email.strip().lower())  # as find_user reads it
+
+
+def throttle_keys(email: str, address: str) -> list[tuple[Throttle, str]]:
+    return [
+        (EMAIL_THROTTLE, _email_key(email)),
+        (ADDRESS_THROTTLE, _key(ADDRESS_THROTTLE, address)),
+    ]
+
+
+def _failures(throttle: Throttle, key: str, now: float) -> float:
+    """Failures in the last window, estimated from this window's count and a share of the
+    previous one's (a sliding-window counter: no fresh budget at a window's edge)."""
+    bucket, elapsed = divmod(now, throttle.window)
+    storage = _storage()
+    current = storage.get(f"{key}/{int(bucket)}")
+    previous = storage.get(f"{key}/{int(bucket) - 1}")
+    return current + previous * (throttle.window - elapsed) / throttle.window
+
+
+def throttled(keys: list[tuple[Throttle, str]]) -> bool:
+    now = clock()
+    return any(_failures(throttle, key, now) >= throttle.limit for throttle, key in keys)
+
+
+def record_failure(keys: list[tuple[Throttle, str]]) -> None:
+    now = clock()
+    for throttle, key in keys:
+        # kept two windows: this one, then as the previous one
+        _storage().incr(f"{key}/{int(now // throttle.window)}", 2 * throttle.window)
+
+
+def clear_failures(email: str) -> None:
+    """After a successful sign-in or a password reset the email starts afresh. The client
+    address keeps its count: signing in to one's own account must not reset it."""
+    key, bucket = _email_key(email), int(clock() // EMAIL_THROTTLE.window)
+    for n in (bucket - 1, bucket):
+        _storage().clear(f"{key}/{n}")

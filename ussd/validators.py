@@ -10,15 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 import phonenumbers
 
 from .menu import Validation
 from .numerals import is_digits
+from .patterns import full_match
 
 DEFAULT_MAX_LENGTH = 160  # no answer can be longer than one screen's worth of typing
-PATTERN_INPUT_CAP = 200  # regexes only ever see short strings (bounds backtracking)
 
 
 @dataclass(frozen=True)
@@ -46,14 +45,9 @@ def validate(
     if rule.type == "date":
         return _date(text, rule, today)
     if rule.type == "pattern" and rule.pattern:
-        if not _compiled(rule.pattern).fullmatch(text[:PATTERN_INPUT_CAP]):
+        if not full_match(rule.pattern, text):
             return Refusal("err_pattern")
     return text
-
-
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def _fmt(number: float | Decimal) -> str:

@@ -50,6 +50,11 @@ def presented_token() -> str:
     return ""
 
 
+def webhook_tokens(setting: str) -> list[str]:
+    """USSD_WEBHOOK_TOKEN: one token, or several comma-separated while rotating (new,old)."""
+    return [part.strip() for part in setting.split(",") if part.strip()]
+
+
 def address_allowed(networks: Sequence[Network]) -> bool:
     if not networks:
         return True
@@ -68,14 +73,16 @@ def guard() -> Response | None:
         return plain(413, f"body too large (limit {request.max_content_length} bytes)")
     if not address_allowed(config["USSD_ALLOWED_NETWORKS"]):
         return plain(403, "this address may not call the USSD webhooks")
-    expected = config.get("USSD_WEBHOOK_TOKEN") or ""
-    if not expected:
+    accepted = webhook_tokens(config.get("USSD_WEBHOOK_TOKEN") or "")
+    if not accepted:
         log.warning("USSD_WEBHOOK_TOKEN is not set: refusing webhook calls")
         return plain(401, "webhook token not configured on the server (USSD_WEBHOOK_TOKEN)")
     token = presented_token()
     if not token:
         return plain(401, "missing webhook token (X-USSD-Token header, token= or Basic auth)")
-    if not hmac.compare_digest(token.encode(), expected.encode()):
+    # every token compared, in constant time, so timing tells nothing about which matched
+    matches = [hmac.compare_digest(token.encode(), expected.encode()) for expected in accepted]
+    if not any(matches):
         return plain(401, "wrong webhook token")
     return None
 

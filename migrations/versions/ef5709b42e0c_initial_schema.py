@@ -57,12 +57,17 @@ def upgrade():
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    )
+    op.create_table('sign_in_counters',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('expires_at', sa.Float(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_counters'))
     )
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -254,6 +259,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
 
     op.drop_table('audit_events')
+    op.drop_table('sign_in_counters')
     op.drop_table('users')
     op.drop_table('housekeeping')
     op.drop_table('daily_waits')

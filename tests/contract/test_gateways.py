@@ -133,9 +133,13 @@ def test_nalo_first_request_carries_dialled_code():
     assert turn.network == "MTN"
 
 
-def test_nalo_legacy_payload_without_sessionid_keys_on_number():
+def test_nalo_legacy_payload_without_sessionid_keys_on_a_hash_of_the_number():
     turn = parse("nalo", sample("nalo_legacy_continue.json"))
-    assert turn.session_id == "msisdn:233244123456"
+    assert turn.session_id.startswith("msisdn:") and len(turn.session_id) == 7 + 32
+    assert "244123456" not in turn.session_id  # session ids are stored and sent in clear
+    assert parse("nalo", sample("nalo_legacy_continue.json")).session_id == turn.session_id
+    other = sample("nalo_legacy_continue.json").replace("233244123456", "233244123457")
+    assert parse("nalo", other).session_id != turn.session_id
     assert turn.input == "3" and turn.new_session is False
 
 

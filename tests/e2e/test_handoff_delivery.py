@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from datetime import timedelta
@@ -183,6 +184,37 @@ def test_rate_limit_and_outage_are_retried_then_delivered(twilio_app, no_task_fo
     assert (row.status, row.attempts, row.task_sid) == ("delivered", 3, task_sid(7))
     assert len(posts(no_task_found)) == 3
     assert len(lookups(no_task_found)) == 2  # every retry first looks for an earlier task
+
+
+def test_refused_credentials_keep_handoffs_waiting_until_fixed(twilio_app, no_task_found):
+    """A 401 (token rotated, key revoked) is fixed by a person: nothing may fail meanwhile."""
+    no_task_found.post(
+        TASKS,
+        [
+            {"status_code": 401, "json": {"code": 20003, "message": "Authenticate", "status": 401}},
+            {"status_code": 201, "json": task_body(task_sid(5))},
+        ],
+    )
+    at_walk(twilio_app.test_client(), ENGLISH[0])
+    assert dispatch(twilio_app).retried == 1
+    [row] = handoff_rows(twilio_app)
+    assert row.status == "pending" and "refused the credentials" in row.last_error
+    make_due(twilio_app)
+    assert dispatch(twilio_app).delivered == 1
+    assert handoff_rows(twilio_app)[0].task_sid == task_sid(5)
+
+
+def test_tasks_are_made_with_an_api_key_when_one_is_set(make_app, no_task_found):
+    app = make_app(
+        **{**TWILIO, "TWILIO_AUTH_TOKEN": ""},
+        TWILIO_API_KEY_SID="SK" + "d" * 32,
+        TWILIO_API_KEY_SECRET="api-key-secret",
+    )
+    no_task_found.post(TASKS, status_code=201, json=task_body(task_sid(6)))
+    at_walk(app.test_client(), ENGLISH[0])
+    assert dispatch(app).delivered == 1
+    expected = "Basic " + base64.b64encode(f"SK{'d' * 32}:api-key-secret".encode()).decode()
+    assert posts(no_task_found)[0].headers["Authorization"] == expected
 
 
 def test_bad_request_fails_with_reason_and_waits_for_a_person(twilio_app, no_task_found, runner):
@@ -505,6 +537,15 @@ def test_signature_with_another_token_or_tampered_body_is_rejected(delivered):
     tampered = {**params, "EventType": "task.canceled"}
     response = client.post("/flex/events", data=tampered, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
+
+
+def test_events_signed_with_the_old_token_pass_while_rotating(make_app):
+    app = make_app(**{**TWILIO, "TWILIO_AUTH_TOKEN": f"new-auth-token,{AUTH}"})
+    client = app.test_client()
+    params = event(task_sid(1), "task.created", "EV" + "6" * 32)
+    assert signed_post(client, params, token=AUTH).status_code == 204
+    assert signed_post(client, params, token="new-auth-token").status_code == 204
+    assert signed_post(client, params, token="another").status_code == 403
 
 
 def test_signature_behind_a_proxy(make_app, requests_mock):

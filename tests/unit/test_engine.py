@@ -318,6 +318,8 @@ INPUTS = [
     ({"type": "date"}, "²/01/2020", "Please enter a date as DD/MM/YYYY."),
     ({"type": "pattern", "pattern": "[A-Z]{2}[0-9]{4}"}, "AB1234", "AB1234"),
     ({"type": "pattern", "pattern": "[A-Z]{2}[0-9]{4}"}, "ab1234", "That answer is not valid."),
+    ({"type": "pattern", "pattern": "(a+)+$"}, "a" * 150 + "b", "That answer is not valid."),
+    ({"type": "pattern", "pattern": r"\d{3}"}, "٣٣٣", "That answer is not valid."),
 ]
 
 

@@ -71,7 +71,18 @@ REFUSED = [
                 "validation": {"type": "pattern", "pattern": "("},
             }
         ),
-        "not a valid regular expression",
+        "node a.validation.pattern: not a pattern we can match safely (missing ): (",
+    ),
+    (
+        doc(
+            {
+                "id": "a",
+                "kind": "input",
+                "key": "k",
+                "validation": {"type": "pattern", "pattern": r"(a)\1"},
+            }
+        ),
+        "backreferences and lookarounds are not supported",
     ),
     (doc({"id": "a", "kind": "input", "key": "k", "attempts": 0}), "node a.attempts: a whole"),
     (

@@ -108,3 +108,20 @@ def test_users_create_and_ensure_admin(app, runner):
         ("coord@example.org", "viewer"),
     ]
     assert accounts[0].password_hash.startswith("$argon2") and password not in accounts[0][2]
+    assert [r.action for r in rows(app, "SELECT action FROM audit_events ORDER BY id")] == [
+        "account created",
+        "account created",
+    ]
+
+
+def test_reset_password_from_the_command_line_ends_sessions(app, runner, client, accounts):
+    from tests.conftest import login
+
+    assert login(client, "editor").status_code == 302
+    assert client.get("/editor/menus").status_code == 200
+    result = runner.invoke(args=["users", "reset-password", "editor@example.org"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/editor/menus").status_code == 302  # the old cookie no longer works
+    new_password = result.output.split("New password: ")[1].split()[0]
+    assert login(client, "editor", new_password).status_code == 302
+    assert rows(app, "SELECT action FROM audit_events")[-1].action == "password reset"

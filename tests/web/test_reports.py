@@ -92,6 +92,8 @@ def test_csv_export_of_the_filtered_set(submitted, client, accounts):
     assert all(r["phone"].startswith("'+2217") and "*" in r["phone"] for r in table)
     assert table[0]["answers"].startswith("language=English; location=Dakar")
     assert table[0]["handoff_state"] == "pending"
+    [(action, detail)] = rows(submitted, "SELECT action, detail FROM audit_events")
+    assert action == "export" and "location=Dakar" in detail
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(app, client, accounts):
@@ -142,6 +144,10 @@ def test_retry_a_failed_handoff(submitted, client, accounts):
     assert response.status_code == 302
     assert (
         rows(submitted, "SELECT status FROM handoffs WHERE id=:i", i=handoff_id)[0][0] == "pending"
+    )
+    assert rows(submitted, "SELECT action, detail FROM audit_events")[0] == (
+        "retry",
+        f"hand-off {handoff_id} queued again",
     )
 
 

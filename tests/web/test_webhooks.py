@@ -97,6 +97,17 @@ def test_token(app, client, headers, query, status, reason):
     assert session_count(app) == (1 if status == 200 else 0)
 
 
+def test_old_and_new_token_both_work_while_rotating(make_app):
+    app = make_app(USSD_WEBHOOK_TOKEN=f"new-token-0123456789, {TOKEN}")
+    client = app.test_client()
+    form = {"sessionId": "r", "phoneNumber": "+221771234567", "serviceCode": "*123*456#"}
+    for presented, status in (("new-token-0123456789", 200), (TOKEN, 200), ("new-token", 401)):
+        reply = client.post(
+            "/ussd/africastalking", headers={"X-USSD-Token": presented}, data={**form, "text": ""}
+        )
+        assert reply.status_code == status, presented
+
+
 def test_no_token_configured_refuses_everything(make_app):
     app = make_app(USSD_WEBHOOK_TOKEN="")
     response = at_turn(app.test_client(), "")

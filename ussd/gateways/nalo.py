@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Request, Response
+from flask import Request, Response, current_app
 
 from ..engine import Screen
 from ..gsm import Budget
+from ..phones import phone_hash, phone_key
 from .base import (
     BadRequest,
     Gateway,
@@ -30,11 +31,12 @@ class Nalo(Gateway):
         first = bool_field(data, "MSGTYPE")
         userdata = text_field(data, "USERDATA", required=False, limit=120)
         # Older Nalo payloads carry no SESSIONID: the number is then the session key, and a
-        # first request (MSGTYPE true) replaces whatever session that number had.
+        # first request (MSGTYPE true) replaces whatever session that number had. Its keyed
+        # hash, not the number: session ids are stored and sent to Twilio in clear.
         session_id = text_field(data, "SESSIONID", required=False, numbers=True)
         reused_id = not session_id
         if reused_id:
-            session_id = f"msisdn:{msisdn}"
+            session_id = "msisdn:" + phone_hash(msisdn, phone_key(current_app.config))
         if first and userdata and not is_dialled_string(userdata):
             raise BadRequest("field USERDATA must be the dialled code on a first request")
         return Turn(
