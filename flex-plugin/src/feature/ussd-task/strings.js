@@ -10,6 +10,7 @@ export const STRINGS = {
   en: {
     UssdChannelName: 'USSD',
     UssdPanelTitle: 'USSD request',
+    UssdSimulationNotice: 'Test request from the menu simulator: no caller is waiting.',
     UssdFieldLanguage: 'Language',
     UssdFieldLocation: 'Location',
     UssdFieldSupportType: 'Support type',
@@ -37,6 +38,7 @@ export const STRINGS = {
       'Could not start the call back to {{number}}. Outbound calling may not be enabled for this Flex account: ask an administrator to turn on outbound calls, or dial the number from another phone.',
     UssdPanelError: 'This USSD request could not be displayed in full.',
     UssdErrorLabel: '(error)',
+    UssdWarningLabel: '(warning)',
     UssdRepeatTitle: 'Asked again at {{time}}',
     UssdRepeatTitleWithDate: 'Asked again on {{time}}',
     UssdRepeatTitleNoTime: 'Asked again',
@@ -48,6 +50,7 @@ export const STRINGS = {
   fr: {
     UssdChannelName: 'USSD',
     UssdPanelTitle: 'Demande USSD',
+    UssdSimulationNotice: 'Demande de test envoyée depuis le simulateur de menu : aucun appelant n’attend.',
     UssdFieldLanguage: 'Langue',
     UssdFieldLocation: 'Lieu',
     UssdFieldSupportType: 'Type d’aide',
@@ -75,6 +78,7 @@ export const STRINGS = {
       'Impossible de rappeler le {{number}}. Les appels sortants ne sont peut-être pas activés pour ce compte Flex : demandez à un administrateur de les activer, ou composez le numéro depuis un autre téléphone.',
     UssdPanelError: 'Cette demande USSD n’a pas pu être affichée en entier.',
     UssdErrorLabel: '(erreur)',
+    UssdWarningLabel: '(avertissement)',
     UssdRepeatTitle: 'Nouvelle demande à {{time}}',
     UssdRepeatTitleWithDate: 'Nouvelle demande le {{time}}',
     UssdRepeatTitleNoTime: 'Nouvelle demande',

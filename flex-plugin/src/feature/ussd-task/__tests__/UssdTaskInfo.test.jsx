@@ -239,6 +239,83 @@ describe('UssdTaskInfo', () => {
     }
   });
 
+  describe('test requests from the menu simulator (`simulation`)', () => {
+    const simulated = { ...demoAttributesFrench, simulation: true };
+
+    it('shows a notice at the top when simulation is true', () => {
+      render(<UssdTaskInfo task={makeTask(simulated)} />);
+
+      const notice = screen.getByRole('status');
+      expect(notice).toHaveAttribute('data-testid', 'ussd-simulation-notice');
+      expect(notice).toHaveTextContent('Test request from the menu simulator: no caller is waiting.');
+      // the warning icon's accessible label
+      expect(within(notice).getByTitle('(warning)')).toBeInTheDocument();
+      // right under the panel title, above the answers
+      const panel = screen.getByTestId('ussd-task-info');
+      expect(panel.firstChild).toBe(screen.getByRole('heading', { name: 'USSD request' }));
+      expect(notice.compareDocumentPosition(screen.getByTestId('ussd-primary-answers'))).toBe(
+        Node.DOCUMENT_POSITION_FOLLOWING,
+      );
+      // the rest of the request is still shown
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers')).Location).toBe('Dakar');
+    });
+
+    it('shows the notice in French for a French-speaking agent', () => {
+      __resetManager({ localization: { localeTag: 'fr-FR', availableLocales: [] } });
+      render(<UssdTaskInfo task={makeTask(simulated)} />);
+
+      const notice = screen.getByRole('status');
+      expect(notice).toHaveTextContent(
+        'Demande de test envoyée depuis le simulateur de menu : aucun appelant n’attend.',
+      );
+      expect(within(notice).getByTitle('(avertissement)')).toBeInTheDocument();
+    });
+
+    it('shows the notice in the supervisor view too', () => {
+      render(<UssdTaskInfo task={makeTask(simulated)} showCallback={false} />);
+      expect(screen.getByTestId('ussd-simulation-notice')).toBeInTheDocument();
+    });
+
+    it('reads simulation from attributes given as a JSON string', () => {
+      render(<UssdTaskInfo task={{ taskSid: 'WT1', attributes: JSON.stringify(simulated) }} />);
+      expect(screen.getByRole('status')).toHaveTextContent('no caller is waiting');
+    });
+
+    it('lets an administrator override the notice through manager.strings', () => {
+      __resetManager({ strings: { UssdSimulationNotice: 'Menu test: nobody is on the line.' } });
+      render(<UssdTaskInfo task={makeTask(simulated)} />);
+      expect(screen.getByRole('status')).toHaveTextContent('Menu test: nobody is on the line.');
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['false', false],
+      ['the string "true"', 'true'],
+      ['1', 1],
+      ['null', null],
+      ['an object', { enabled: true }],
+    ])('shows no notice when simulation is %s', (label, simulation) => {
+      const task = makeTask({ ...demoAttributesEnglish, simulation });
+      if (simulation === undefined) {
+        delete task.attributes.simulation;
+      }
+      render(<UssdTaskInfo task={task} />);
+
+      expect(screen.getByTestId('ussd-task-info')).toBeInTheDocument();
+      expect(screen.queryByTestId('ussd-simulation-notice')).not.toBeInTheDocument();
+      expect(screen.queryByRole('status')).not.toBeInTheDocument();
+      expect(screen.queryByText(/menu simulator/)).not.toBeInTheDocument();
+    });
+
+    it('removes the notice when a task update drops the attribute', () => {
+      const { rerender } = render(<UssdTaskInfo task={makeTask(simulated)} />);
+      expect(screen.getByTestId('ussd-simulation-notice')).toBeInTheDocument();
+
+      rerender(<UssdTaskInfo task={makeTask(demoAttributesFrench)} />);
+      expect(screen.queryByTestId('ussd-simulation-notice')).not.toBeInTheDocument();
+    });
+  });
+
   describe('repeat requests (`updates`)', () => {
     it('shows a repeat request below the first one, with its time and answers', () => {
       render(<UssdTaskInfo task={makeTask(repeatAttributes)} />);

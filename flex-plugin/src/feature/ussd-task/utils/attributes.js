@@ -175,6 +175,9 @@ export const readUssdTask = (task) => {
 
   return {
     attributes,
+    // Set by the server only for tasks sent from the editor's phone simulator;
+    // anything but the boolean `true` (missing, false, "true") is a real caller.
+    simulation: attributes.simulation === true,
     from,
     caller: from || toText(attributes.name),
     primary,

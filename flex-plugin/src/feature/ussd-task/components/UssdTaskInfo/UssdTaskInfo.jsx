@@ -1,5 +1,6 @@
 import React from 'react';
 import PropTypes from 'prop-types';
+import { Alert } from '@twilio-paste/core/alert';
 import { Box } from '@twilio-paste/core/box';
 import { Heading } from '@twilio-paste/core/heading';
 import { Text } from '@twilio-paste/core/text';
@@ -197,6 +198,28 @@ RepeatRequest.defaultProps = {
   localeTag: undefined,
 };
 
+/**
+ * Shown at the top of tasks sent from the menu editor's phone simulator
+ * (`simulation: true`): a coordinator testing a menu, not a person waiting.
+ * A Paste warning Alert, as for the call-back failure, but with role="status"
+ * (a polite live region) instead of the warning's default assertive "alert":
+ * it informs without interrupting. The icon carries the "(warning)" label.
+ */
+const SimulationNotice = () => (
+  <Box marginBottom="space40">
+    <Alert
+      variant="warning"
+      role="status"
+      i18nWarningLabel={t('UssdWarningLabel')}
+      data-testid="ussd-simulation-notice"
+    >
+      <Text as="span" fontWeight="fontWeightSemibold">
+        {t('UssdSimulationNotice')}
+      </Text>
+    </Alert>
+  </Box>
+);
+
 const UssdTaskInfoContent = ({ task, showCallback }) => {
   const request = readUssdTask(task);
   const localeTag = getLocaleTag();
@@ -212,6 +235,8 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
       <Heading as="h2" variant="heading40">
         {t('UssdPanelTitle')}
       </Heading>
+
+      {request.simulation && <SimulationNotice />}
 
       <Box as="dl" margin="space0" data-testid="ussd-primary-answers">
         {request.primary.map((field) => (
