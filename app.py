@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ussd import config as settings
-from ussd.extensions import db, migrate
+from ussd.extensions import db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -112,11 +114,36 @@ def register_logging(app: Flask) -> None:
             handler.setFormatter(JsonFormatter())
 
 
-def register_extensions(app: Flask) -> None:
-    from ussd.extensions import limiter
+def _limit_only_the_editor(app: Flask) -> None:
+    """Flask-Limiter hooks into every request, and its bookkeeping cost a fifth of a USSD
+    hop. Limits exist only in the editor (callers are limited per number in ussd/hops.py),
+    so its hooks are skipped for every other path."""
 
+    def editor_only(hook: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(hook)
+        def wrapped(*args: Any) -> Any:
+            if request.path.startswith("/editor"):
+                return hook(*args)
+            return args[0] if args else None  # after_request hands the response back
+
+        return wrapped
+
+    for hooks in (
+        app.before_request_funcs[None],
+        app.after_request_funcs[None],
+        app.teardown_request_funcs[None],
+    ):
+        for i, hook in enumerate(hooks):
+            if getattr(hook, "__self__", None) is limiter or (
+                isinstance(hook, functools.partial) and limiter in hook.args
+            ):
+                hooks[i] = editor_only(hook)
+
+
+def register_extensions(app: Flask) -> None:
     db.init_app(app)
     limiter.init_app(app)
+    _limit_only_the_editor(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
