@@ -646,6 +646,7 @@ def start_profile(master: int, duration: int, out: Path) -> subprocess.Popen[byt
         "raw",
         "--function",
         "--nonblocking",
+        "--gil",  # only threads holding the GIL: Python at work, not waiting on a socket
         "-o",
         str(out),
     ]
