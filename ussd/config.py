@@ -193,6 +193,8 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
 def _convert(kind: type, raw: str, name: str) -> Any:
     if kind is bool:
         return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind is int and not is_digits(raw.strip().lstrip("-")):
+        raise SystemExit(f"configuration: {name}={raw!r} is not a valid whole number")
     try:
         return kind(raw)
     except ValueError:

@@ -8,7 +8,6 @@ repeats a request gets the same screen back and the session advances once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import traceback
@@ -28,7 +27,7 @@ from .gsm import Budget
 from .handoff import open_handoff_for, queue_handoff
 from .menus import cache, normalize_code
 from .models import Handoff, UssdSession, utcnow
-from .phones import normalize, phone_hash, phone_key
+from .phones import keyed_hash, normalize, phone_hash, phone_key
 from .session_store import Prepared, Record, Transaction, transaction
 from .strings import system_message
 
@@ -49,9 +48,11 @@ class Trace:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def request_fingerprint(turn: Turn) -> str:
+def request_fingerprint(turn: Turn, secret: str) -> str:
+    """What identifies a request, to answer a gateway's retry alike: a keyed hash, as the
+    input it covers is the caller's answer (with AT, every answer so far)."""
     key = turn.request_key if turn.request_key is not None else "in:" + turn.input
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return keyed_hash(key, secret)
 
 
 def screen_budget(gateway: Gateway) -> Budget:
@@ -110,7 +111,7 @@ def answer(
 
     may_start = turn.new_session is not False
     window = int(config.get("RESUME_WINDOW_MINUTES", 10))
-    fingerprint = request_fingerprint(turn)
+    fingerprint = request_fingerprint(turn, phone_key(config))
     with transaction() as tx:
         row, earlier = _load(
             tx,

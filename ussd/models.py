@@ -77,8 +77,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[str] = mapped_column(String(16), default="editor")  # admin, editor, viewer
     language: Mapped[str] = mapped_column(String(8), default="en")  # editor interface language
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Unused since sign-in throttling moved out of the account (ussd/users.py); kept while
-    # `flask users reset-password` (ussd/cli.py) still resets them.
     # Bumped to sign the user out everywhere (new password, role or access changed, or asked):
     # session cookies carry the epoch they were issued in, see get_id.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
@@ -338,7 +336,8 @@ class SignInCounter(db.Model):  # type: ignore[name-defined,misc]
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
-    """What was done by whom (erasures, purges, key rotations) — never whose data."""
+    """What was done by whom (account changes, exports, retries, erasures, purges, key
+    rotations): never whose data."""
 
     __tablename__ = "audit_events"
 

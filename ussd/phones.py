@@ -48,10 +48,17 @@ def _hash_key(secret: str) -> bytes:
     return hashlib.sha256(b"ussd-phone-hash:" + secret.encode()).digest()
 
 
+def keyed_hash(value: str, secret: str) -> str:
+    """Stable for look-ups and comparisons, meaningless without the key (a plain hash of a
+    short answer or a number can be reversed by hashing every candidate)."""
+    data = value.encode("utf-8", "surrogatepass")
+    return hmac.new(_hash_key(secret), data, hashlib.sha256).hexdigest()[:32]
+
+
 @lru_cache(maxsize=4096)
 def phone_hash(phone: str, secret: str) -> str:
-    """A keyed hash of a number: stable for look-ups, meaningless without the key."""
-    return hmac.new(_hash_key(secret), phone.encode(), hashlib.sha256).hexdigest()[:32]
+    """The keyed hash of a number (callers come back: cached)."""
+    return keyed_hash(phone, secret)
 
 
 def mask(phone: str) -> str:

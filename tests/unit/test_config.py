@@ -26,6 +26,14 @@ def test_types_and_defaults():
     assert config["RESUME_WINDOW_MINUTES"] == 10
     with pytest.raises(SystemExit, match="SESSION_TIMEOUT_SECONDS"):
         from_environment({"SESSION_TIMEOUT_SECONDS": "soon"})
+    with pytest.raises(SystemExit, match="MAX_SESSIONS_PER_PHONE_PER_HOUR"):
+        from_environment({"MAX_SESSIONS_PER_PHONE_PER_HOUR": "٣٠"})  # ASCII digits only
+    assert (
+        from_environment({"MAX_SESSIONS_PER_PHONE_PER_HOUR": " 30 "})[
+            "MAX_SESSIONS_PER_PHONE_PER_HOUR"
+        ]
+        == 30
+    )
 
 
 @pytest.mark.parametrize(

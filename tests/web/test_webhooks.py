@@ -312,6 +312,18 @@ def test_repeated_requests_return_same_screen_and_advance_once(app, client):
     assert rows(app, "SELECT hops FROM ussd_sessions")[0][0] == 2
 
 
+def test_the_stored_request_identity_is_a_keyed_hash(app, client):
+    """last_request identifies a retry; a plain hash of "1*2" could be matched by guessing."""
+    import hashlib
+
+    at_turn(client, "")
+    at_turn(client, "1*2")
+    [(stored,)] = rows(app, "SELECT last_request FROM ussd_sessions")
+    for guess in ("in:1*2", "in:2", "1*2"):
+        assert hashlib.sha256(guess.encode()).hexdigest()[: len(stored)] != stored
+    assert len(stored) == 32
+
+
 def test_hubtel_repeat_by_sequence(app, client):
     hubtel(client, "Initiation", "*123*456#", 1)
     a = hubtel(client, "Response", "1", 2).get_json()
