@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ussd import config as settings
 from ussd.extensions import db, limiter, migrate
@@ -150,11 +151,8 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     proxies = int(app.config.get("USSD_TRUSTED_PROXIES") or 0)
     if proxies:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app,
-            x_for=proxies,
-            x_proto=proxies,  # type: ignore[method-assign]
-            x_host=proxies,
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
 
@@ -183,7 +181,7 @@ def register_blueprints(app: Flask) -> None:
     editor.init_app(app)
 
     @app.get("/")
-    def index() -> Response:
+    def index() -> WerkzeugResponse:
         return redirect(url_for("editor.menus"))
 
     @app.get("/healthz")
@@ -321,7 +319,8 @@ def warm_menus(app: Flask) -> None:
             for version_id in db.session.scalars(
                 select(Menu.live_version_id).where(Menu.live_version_id.is_not(None))
             ):
-                cache().compiled(version_id)
+                if version_id is not None:
+                    cache().compiled(version_id)
         except Exception:  # noqa: BLE001 - no schema yet (init-db not run)
             db.session.rollback()
         finally:

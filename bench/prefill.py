@@ -102,9 +102,9 @@ def _chunks(
     h_pos = {c: k for k, c in enumerate(handoff_cols)}
     s_base = {name: [row[c] for c in session_cols] for name, row in sessions.items()}
     h_base = {}
-    for name, row in handoffs.items():
+    for name, handoff in handoffs.items():
         fixed = dict(
-            row,
+            handoff,
             kind="create",
             target_id=None,
             status="delivered",
@@ -195,6 +195,11 @@ def _chunks(
         yield session_rows, handoff_rows
 
 
+def _scalar(cur: Any, sql: str) -> int:
+    cur.execute(sql)
+    return int(cur.fetchone()[0])
+
+
 def prefill(count: int) -> dict[str, Any]:
     from app import create_app
     from ussd.extensions import db
@@ -227,10 +232,8 @@ def prefill(count: int) -> dict[str, Any]:
             cur.execute(f"DELETE FROM ussd_sessions WHERE id IN ({ids})")  # noqa: S608
             if dialect == "sqlite":  # random-order index inserts: keep the indexes in memory
                 cur.execute("PRAGMA cache_size=-1048576")
-            cur.execute("SELECT COALESCE(MAX(id), 0) FROM ussd_sessions")
-            first_session = int(cur.fetchone()[0]) + 1
-            cur.execute("SELECT COALESCE(MAX(id), 0) FROM handoffs")
-            first_handoff = int(cur.fetchone()[0]) + 1
+            first_session = _scalar(cur, "SELECT COALESCE(MAX(id), 0) FROM ussd_sessions") + 1
+            first_handoff = _scalar(cur, "SELECT COALESCE(MAX(id), 0) FROM handoffs") + 1
             for session_rows, handoff_rows in _chunks(
                 count,
                 first_session,
@@ -256,16 +259,15 @@ def prefill(count: int) -> dict[str, Any]:
             if dialect == "postgresql":
                 # What autovacuum would have done long before a table reached this size.
                 pg = raw.driver_connection
+                assert pg is not None  # noqa: S101 - an open connection has its driver's
                 pg.autocommit = True
                 pg.execute("VACUUM ANALYZE ussd_sessions")
                 pg.execute("VACUUM ANALYZE handoffs")
             else:
                 cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 cur.execute("PRAGMA cache_size=-2000")
-            cur.execute("SELECT COUNT(*) FROM ussd_sessions")
-            total = int(cur.fetchone()[0])
-            cur.execute("SELECT COUNT(*) FROM handoffs")
-            total_handoffs = int(cur.fetchone()[0])
+            total = _scalar(cur, "SELECT COUNT(*) FROM ussd_sessions")
+            total_handoffs = _scalar(cur, "SELECT COUNT(*) FROM handoffs")
         finally:
             raw.close()
         db.engine.dispose()

@@ -729,7 +729,7 @@ def session_checks(database_url: str, run_id: str) -> dict[str, Any]:
         def one(sql: str) -> int:
             return int(conn.execute(text(sql), {"like": like}).scalar() or 0)
 
-        statuses = dict(
+        statuses: dict[str, int] = dict(
             conn.execute(
                 text(
                     "SELECT status, COUNT(*) FROM ussd_sessions WHERE external_id LIKE :like "
@@ -738,7 +738,7 @@ def session_checks(database_url: str, run_id: str) -> dict[str, Any]:
                 {"like": like},
             ).all()
         )
-        handoff_statuses = dict(
+        handoff_statuses: dict[str, int] = dict(
             conn.execute(
                 text(
                     "SELECT h.status, COUNT(*) FROM handoffs h JOIN ussd_sessions s "

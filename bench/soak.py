@@ -293,9 +293,9 @@ def check(database_url: str, tally: Tally, fake: FakeTaskRouter, wait: float) ->
             corrupted += 1
     problems: list[str] = []
     for session, answers in tally.finished.items():
-        row = rows.get(session)
-        if row is None or row[1] != "completed" or row[3] != 1 or row[4] != "delivered":
-            problems.append(f"{session}: database says {row[1:] if row else 'nothing'}")
+        found = rows.get(session)
+        if found is None or found[1] != "completed" or found[3] != 1 or found[4] != "delivered":
+            problems.append(f"{session}: database says {found[1:] if found else 'nothing'}")
             continue
         if fake.by_session[session] != 1:
             problems.append(f"{session}: {fake.by_session[session]} task(s) in Twilio")

@@ -26,7 +26,7 @@ from . import bp, charts, role_required
 from .forms import CONTROL, ConfirmForm, EraseForm, language_label
 
 PAGE_SIZE = 50
-SMALL = {"width": 330, "label_width": 110}  # charts in a third of the page
+SMALL: dict[str, Any] = {"width": 330, "label_width": 110}  # charts in a third of the page
 STATES = ("pending", "delivering", "delivered", "failed")
 
 
@@ -57,7 +57,7 @@ def _filters() -> dict[str, Any]:
     }
 
 
-def _query(filters: dict[str, Any]) -> Select[Any]:
+def _query(filters: dict[str, Any]) -> Select[Handoff, str, str]:
     begin = datetime.combine(filters["start"], datetime.min.time())
     stop = datetime.combine(filters["end"] + timedelta(days=1), datetime.min.time())
     conditions = [Handoff.created_at >= begin, Handoff.created_at < stop]

@@ -407,7 +407,7 @@ def _node_from_form(form: Any, kind: str, languages: list[str]) -> dict[str, Any
     if kind in ("menu", "input", "message") and form.next.data:
         node["next"] = form.next.data
     if kind == "menu":
-        options = []
+        options: list[tuple[int, int, dict[str, Any]]] = []
         for entry in form.options.entries:
             row = entry.form
             labels = {
@@ -816,7 +816,7 @@ def menu_import(menu_id: int) -> str | Response:
 
 @bp.post("/menus/import")
 @role_required("editor")
-def menus_import() -> str | Response:
+def menus_import() -> str | Response | tuple[str, int]:
     form = ImportForm()
     if form.validate_on_submit():
         data = _read_upload(form)

@@ -88,7 +88,9 @@ def check_logs() -> bool:
     for record in records:
         if record.exc_info and record.exc_info[1] is not None:  # Flask: "Exception on ..."
             TRIAGE.exception(record.exc_info[1])
-        elif record.name == "ussd.hops" and record.args and len(record.args) >= 3:
+        elif (
+            record.name == "ussd.hops" and isinstance(record.args, tuple) and len(record.args) >= 3
+        ):
             exc_type, frames = str(record.args[1]), str(record.args[2])
             innermost = frames.split(" <- ")[0].rsplit(":", 1)[0]
             TRIAGE.logged(exc_type, innermost, record.getMessage())

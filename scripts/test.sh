@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: ruff, pytest (SQLite always, PostgreSQL too when
+# Set up and run the whole test suite: ruff, mypy, pytest (SQLite always, PostgreSQL too when
 # TEST_DATABASE_URL is set), browser tests in Debian's chromium, a benchmark smoke run, a
 # short soak (faults injected, then every request accounted for) and the Flex plugin's tests.
 # Installs what it needs: Python packages in .venv, chromium (apt), the plugin's npm packages.
@@ -17,6 +17,8 @@ fi
 failed=()
 echo "==> ruff"
 .venv/bin/ruff check . || failed+=(ruff)
+echo "==> mypy"
+.venv/bin/mypy . || failed+=(mypy)
 echo "==> pytest${TEST_DATABASE_URL:+ (SQLite and PostgreSQL)}"
 .venv/bin/pytest "$@" || failed+=(pytest)
 echo "==> benchmark smoke run (a few seconds; checks the harness, never timings)"

@@ -39,6 +39,10 @@ def _no_text() -> Text:
     return _frozen({})
 
 
+def _no_messages() -> Mapping[str, Text]:
+    return _frozen({})
+
+
 class MenuFormatError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -128,7 +132,7 @@ class MenuDocument:
     default_language: str
     start: str
     nodes: Mapping[str, Node]  # in document order
-    messages: Mapping[str, Text] = field(default_factory=_no_text)  # system string overrides
+    messages: Mapping[str, Text] = field(default_factory=_no_messages)  # system string overrides
     description: str = ""
 
     def to_dict(self) -> dict[str, Any]:

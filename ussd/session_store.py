@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from .extensions import db
 
@@ -31,6 +32,7 @@ class Prepared:
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, table: Table | None = None):
         compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)  # noqa: S101 - a statement compiles to SQL
         self.sql = compiled.string
         self.binds: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)

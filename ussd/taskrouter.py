@@ -111,7 +111,9 @@ class TaskRouter:
         api_key = config.get("TWILIO_API_KEY_SID") or ""
         return cls(
             account_sid=config["TWILIO_ACCOUNT_SID"],
-            secret=config.get("TWILIO_API_KEY_SECRET") if api_key else auth_tokens(config)[0],
+            secret=(config.get("TWILIO_API_KEY_SECRET") or "")
+            if api_key
+            else auth_tokens(config)[0],
             api_key_sid=api_key,
             workspace_sid=config["TWILIO_WORKSPACE_SID"],
             workflow_sid=config["TWILIO_WORKFLOW_SID"],

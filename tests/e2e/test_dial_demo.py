@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ def dial(client, gateway: str, inputs: list[str], session: str, phone: str):
             reply = body.get_data(as_text=True)
             screens.append((reply[4:], reply.startswith("END")))
             continue
-        payload = {
+        payloads: dict[str, dict[str, Any]] = {
             "hubtel": {
                 "Type": "Initiation" if first else "Response",
                 "Mobile": phone,
@@ -83,8 +84,8 @@ def dial(client, gateway: str, inputs: list[str], session: str, phone: str):
                 "new_session": first,
                 "seq": hop,
             },
-        }[gateway]
-        body = dialer.post(payload).get_json()
+        }
+        body = dialer.post(payloads[gateway]).get_json()
         text, ended = {
             "hubtel": lambda b: (b["Message"], b["Type"] == "Release"),
             "nalo": lambda b: (b["MSG"], b["MSGTYPE"] is False),
@@ -161,6 +162,7 @@ def test_sessions_keep_their_version_when_a_new_one_is_published(app, client):
     dialer.post({**start, "new_session": False, "input": "1"})
     with app.app_context():
         menu = find_menu(None)
+        assert menu is not None
         document = draft_document(menu).to_dict()
         document["nodes"][1]["text"]["en"] = "Which town?"
         publish(menu, document=parse_menu(document))

@@ -334,7 +334,7 @@ def test_a_published_menu_document_cannot_be_mutated():
     and messages are plain dicts: doc.nodes['x'] = ... or node.text['en'] = ... silently
     changes the published menu under running sessions (nothing does so today)"""
     menu = CompiledMenu(parse_menu(DEMO))
-    doc = menu.document
+    doc: Any = menu.document  # typed read-only: these writes are what must fail at run time
     attempts = [
         lambda: setitem(doc.nodes, "language", Node(id="language", kind="end")),
         lambda: setitem(doc.nodes["location"].text, "en", "changed"),

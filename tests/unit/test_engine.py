@@ -36,7 +36,7 @@ def run(menu: CompiledMenu, inputs: list[str], ctx: Context = CTX) -> list[Resul
     return results
 
 
-def menu_of(nodes: list[dict[str, Any]], **top: Any) -> CompiledMenu:
+def menu_of(nodes: list[Any], **top: Any) -> CompiledMenu:
     doc = {
         "format": 1,
         "name": "T",

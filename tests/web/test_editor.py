@@ -91,7 +91,9 @@ def test_next_only_follows_local_paths(client, accounts, target, expected):
 
 def test_disabled_account_cannot_sign_in(app, client, accounts):
     with app.app_context():
-        db.session.get(User, accounts["editor"]).active = False
+        user = db.session.get(User, accounts["editor"])
+        assert user is not None
+        user.active = False
         db.session.commit()
     assert login(client, "editor").status_code == 200
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -65,8 +66,9 @@ def check(app, client, gateway: str, body, content_type: str) -> int:
     return response.status_code
 
 
-def bodies_for(gateway: str, value) -> list[tuple[object, str]]:
+def bodies_for(gateway: str, value) -> list[tuple[Any, str]]:
     """Each field of the gateway set to `value`, in turn."""
+    base: dict[str, Any]
     if gateway == "africastalking":
         base = {
             "sessionId": "h1",

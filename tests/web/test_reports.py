@@ -308,7 +308,7 @@ def test_simulated_sessions_are_not_counted(app, client, accounts):
 
 def every_value(app) -> str:
     """Every stored text of every table, for searching what is left."""
-    found = []
+    found: list[str] = []
     with app.app_context():
         inspector = inspect(db.engine)
         for table in inspector.get_table_names():
