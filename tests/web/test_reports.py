@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, text
@@ -71,10 +71,13 @@ def test_submissions_page_masks_numbers_except_for_admins(submitted, client, acc
         ("?status=failed", 1),
         ("?location=Dakar&support_type=Shelter", 1),
         ("?status=delivered", 0),
-        (f"?start={date.today() + timedelta(days=1)}", 0),
+        ("?start={tomorrow}", 0),
     ],
 )
 def test_submission_filters(submitted, client, accounts, query, count):
+    # "tomorrow" as the app counts days (UTC) when the test runs, not when it was collected:
+    # a run that crosses midnight must not turn tomorrow into today
+    query = query.format(tomorrow=utcnow().date() + timedelta(days=1))
     login(client, "viewer")
     page = client.get(f"/editor/submissions{query}").get_data(as_text=True)
     assert f"{count} demande" in page  # the viewer reads French
