@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Dialect, Engine
@@ -31,8 +31,7 @@ class Prepared:
     """One statement compiled for one dialect, with its parameter and result processing."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, table: Table | None = None):
-        compiled = statement.compile(dialect=dialect)
-        assert isinstance(compiled, SQLCompiler)  # noqa: S101 - a statement compiles to SQL
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))  # DML/SELECT: SQL
         self.sql = compiled.string
         self.binds: dict[str, Processor] = {
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
