@@ -279,7 +279,9 @@ def paginate(
             head, rest = _split_to_fit(
                 remaining[0], lambda t, hb=has_back: budget.fits(compose([t], True, hb))
             )
-            take, remaining[0] = [head], rest
+            take = [head]
+            # a split at trailing spaces leaves nothing to show: no page of navigation only
+            remaining = ([rest] if rest.strip() else []) + remaining[1:]
         pages.append(compose(take, True, has_back))
     return tuple(pages)
 

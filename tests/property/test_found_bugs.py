@@ -385,6 +385,18 @@ def test_final_system_messages_fit_the_smallest_screen(lang, what):
     assert ctx.budget.fits(result.screen.text), result.screen.text
 
 
+def test_a_text_ending_in_a_space_never_leaves_a_page_of_navigation_only():
+    """Fixed (found by fuzz_engine, 25 November; seed fuzz/corpus/engine/
+    regression-navigation-only-page.bin). Was: when a text too long for a page was split at
+    its last word, the empty rest after a trailing space stayed an item of its own, and if
+    the next line fitted only without it, the caller got a page of "98. More / 0. Back" and
+    nothing else."""
+    pages = engine.paginate(
+        "word1 word2 ", ["1. abcdefghi"], Budget(cap=20), more="98. More", back="0. Back"
+    )
+    assert pages == ("word1 word2\n98. More", "1. abcdefghi\n0. Back")
+
+
 def test_already_queued_fits_a_60_character_screen(make_app):
     """Fixed. Was: hops.py sends 'already_queued' (and 'apology', 'unavailable', 'expired')
     whole: with USSD_SCREEN_CAPS=africastalking=60 a French caller's second request gets
