@@ -282,7 +282,7 @@ def paginate(
             take = [head]
             # a split at trailing spaces leaves nothing to show: no page of navigation only
             remaining = ([rest] if rest.strip() else []) + remaining[1:]
-        pages.append(compose(take, True, has_back))
+        pages.append(compose(take, bool(remaining), has_back))
     return tuple(pages)
 
 

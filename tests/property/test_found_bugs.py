@@ -390,11 +390,12 @@ def test_a_text_ending_in_a_space_never_leaves_a_page_of_navigation_only():
     regression-navigation-only-page.bin). Was: when a text too long for a page was split at
     its last word, the empty rest after a trailing space stayed an item of its own, and if
     the next line fitted only without it, the caller got a page of "98. More / 0. Back" and
-    nothing else."""
-    pages = engine.paginate(
-        "word1 word2 ", ["1. abcdefghi"], Budget(cap=20), more="98. More", back="0. Back"
-    )
+    nothing else. (The first fix then promised "98. More" on the last page when nothing
+    followed the split: seed regression-more-with-nothing-after.bin.)"""
+    nav = {"more": "98. More", "back": "0. Back"}
+    pages = engine.paginate("word1 word2 ", ["1. abcdefghi"], Budget(cap=20), **nav)
     assert pages == ("word1 word2\n98. More", "1. abcdefghi\n0. Back")
+    assert engine.paginate("word1 word2" + " " * 10, [], Budget(cap=20), **nav) == ("word1 word2",)
 
 
 def test_already_queued_fits_a_60_character_screen(make_app):
