@@ -60,6 +60,21 @@ describe('Call back', () => {
     warn.mockRestore();
   });
 
+  it('logs the kind of failure, never the caller\'s number quoted in its message', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const refused = new Error('Invalid destination +221771234567');
+    refused.code = 45004;
+    Actions.invokeAction.mockImplementation(() => Promise.reject(refused));
+    render(<UssdTaskInfo task={makeTask(demoAttributesFrench)} />);
+
+    fireEvent.click(screen.getByRole('button', { name: /Call back/ }));
+
+    await screen.findByRole('alert');
+    expect(warn).toHaveBeenCalledWith('[plugin-ussd] StartOutboundCall failed:', 'Error (code 45004)');
+    expect(JSON.stringify(warn.mock.calls)).not.toContain('771234567');
+    warn.mockRestore();
+  });
+
   it('also handles an action that throws synchronously, in French', async () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
     __resetManager({ localization: { localeTag: 'fr', availableLocales: [] } });

@@ -226,13 +226,15 @@ describe('UssdTaskInfo', () => {
   it('shows a short message instead of crashing Flex if rendering ever throws', () => {
     const error = jest.spyOn(console, 'error').mockImplementation(() => {});
     const read = jest.spyOn(attributes, 'readUssdTask').mockImplementation(() => {
-      throw new Error('unexpected shape');
+      throw new TypeError('unexpected shape near "+221771234567"');
     });
     try {
       render(<UssdTaskInfo task={makeTask(demoAttributesEnglish)} />);
       expect(screen.getByTestId('ussd-task-info-fallback')).toHaveTextContent(
         'This USSD request could not be displayed in full.',
       );
+      // our own log line names the kind of error, not its message (it may quote the caller)
+      expect(error).toHaveBeenCalledWith('[plugin-ussd] could not render the USSD task panel:', 'TypeError');
     } finally {
       read.mockRestore();
       error.mockRestore();

@@ -10,6 +10,7 @@ import { CallOutgoingIcon } from '@twilio-paste/icons/esm/CallOutgoingIcon';
 import { CALLBACK_FAILED_NOTIFICATION } from '../../constants';
 import { t } from '../../strings';
 import { callbackTaskAttributes } from '../../utils/attributes';
+import { errorSummary } from '../../utils/errors';
 
 const STATUS = { idle: 'idle', pending: 'pending', started: 'started', failed: 'failed' };
 
@@ -62,7 +63,7 @@ const CallbackButton = ({ task, number }) => {
       }
     } catch (error) {
       // eslint-disable-next-line no-console
-      console.warn('[plugin-ussd] StartOutboundCall failed', error);
+      console.warn('[plugin-ussd] StartOutboundCall failed:', errorSummary(error));
       showFailureNotification(number);
       if (mounted.current) {
         setStatus(STATUS.failed);

@@ -1,6 +1,8 @@
 import React from 'react';
 import PropTypes from 'prop-types';
 
+import { errorSummary } from '../../utils/errors';
+
 /**
  * Last line of defence for the task panel: if rendering ever throws (an
  * attribute shape nobody anticipated), show a short plain-text fallback instead
@@ -18,7 +20,7 @@ export default class SafeBoundary extends React.Component {
 
   componentDidCatch(error) {
     // eslint-disable-next-line no-console
-    console.error('[plugin-ussd] could not render the USSD task panel', error);
+    console.error('[plugin-ussd] could not render the USSD task panel:', errorSummary(error));
   }
 
   render() {
