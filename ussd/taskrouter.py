@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,6 +197,16 @@ class SetupReport:
         self.lines.append(f"      {text}")
 
 
+def _look_up(report: SetupReport, fetch: Callable[[], Any], action: str, missing: str) -> Any:
+    """One resource the set-up needs, or None after reporting why not (`missing` on a 404)."""
+    try:
+        return fetch()
+    except Exception as exc:  # noqa: BLE001 - every failure is reported to the operator
+        error = classify(exc, action)
+        report.bad(missing if error.status == 404 else error.reason)
+        return None
+
+
 def check_setup(
     router: TaskRouter, events_url: str | None = None, create_channel: bool = True
 ) -> SetupReport:
@@ -216,27 +226,23 @@ def check_setup(
         else:
             report.bad(f"could not reach Twilio: {error.reason}")
         return report
-    try:
-        workspace = router.workspace.fetch()
-        report.good(f"workspace {router.workspace_sid} ({workspace.friendly_name!r})")
-    except Exception as exc:  # noqa: BLE001
-        error = classify(exc, "fetch workspace")
-        report.bad(
-            f"TWILIO_WORKSPACE_SID {router.workspace_sid} not found in this account"
-            if error.status == 404
-            else error.reason
-        )
+    workspace = _look_up(
+        report,
+        router.workspace.fetch,
+        "fetch workspace",
+        f"TWILIO_WORKSPACE_SID {router.workspace_sid} not found in this account",
+    )
+    if workspace is None:
         return report
-    try:
-        workflow = router.workspace.workflows(router.workflow_sid).fetch()
+    report.good(f"workspace {router.workspace_sid} ({workspace.friendly_name!r})")
+    workflow = _look_up(
+        report,
+        router.workspace.workflows(router.workflow_sid).fetch,
+        "fetch workflow",
+        f"TWILIO_WORKFLOW_SID {router.workflow_sid} not found in the workspace",
+    )
+    if workflow is not None:
         report.good(f"workflow {router.workflow_sid} ({workflow.friendly_name!r})")
-    except Exception as exc:  # noqa: BLE001
-        error = classify(exc, "fetch workflow")
-        report.bad(
-            f"TWILIO_WORKFLOW_SID {router.workflow_sid} not found in the workspace"
-            if error.status == 404
-            else error.reason
-        )
     channel_sid = None
     try:
         for channel in router.workspace.task_channels.list():
