@@ -178,7 +178,7 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report)
             _deliver_create(taskrouter, row, owner, report)
     except Refused as exc:
         _finish(handoff_id, owner, status="failed", last_error=exc.reason)
-        log.error("hand-off %s failed: %s", handoff_id, exc.reason)
+        log.error("hand-off %s failed: %s", handoff_id, exc.brief)
         report.failed += 1
         return True
     except DeliveryError as exc:
@@ -190,7 +190,7 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report)
             last_error=exc.reason,
             next_attempt_at=utcnow() + timedelta(seconds=delay),
         )
-        log.warning("hand-off %s will be retried in %.0f s: %s", handoff_id, delay, exc.reason)
+        log.warning("hand-off %s will be retried in %.0f s: %s", handoff_id, delay, exc.brief)
         report.retried += 1
         return False
     return True

@@ -30,9 +30,14 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d \-]{6,}\d")
 
 
 class DeliveryError(Exception):
-    def __init__(self, reason: str, status: int | None = None):
+    """`reason` is stored and shown to the operator; `brief` is the same without Twilio's
+    own wording, for log lines (Twilio's message could quote what we sent it: the caller's
+    answers)."""
+
+    def __init__(self, reason: str, status: int | None = None, brief: str | None = None):
         super().__init__(reason)
         self.reason = _scrub(reason)[:480]
+        self.brief = _scrub(brief or reason)[:480]
         self.status = status
 
 
@@ -75,16 +80,14 @@ def classify(exc: BaseException, action: str) -> DeliveryError:
         message = (
             getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", "")
         )
-        reason = (
-            f"{action}: HTTP {status}"
-            + (f" (Twilio error {code})" if code else "")
-            + (f": {message}" if message else "")
-        )
+        brief = f"{action}: HTTP {status}" + (f" (Twilio error {code})" if code else "")
+        reason = brief + (f": {message}" if message else "")
         if status == 429 or status >= 500:
-            return Retry(reason, status)
+            return Retry(reason, status, brief)
         if status == 401:
-            return Retry(f"{reason} (Twilio refused the credentials: check them)", status)
-        return Refused(reason, status)
+            check = " (Twilio refused the credentials: check them)"
+            return Retry(reason + check, status, brief + check)
+        return Refused(reason, status, brief)
     if isinstance(exc, requests.Timeout):
         return Retry(f"{action}: Twilio did not answer in time", None)
     if isinstance(exc, requests.ConnectionError):
@@ -160,7 +163,7 @@ class TaskRouter:
         except Exception as exc:  # noqa: BLE001
             error = classify(exc, "update task")
             if isinstance(error, Refused) and error.status in (400, 404):
-                raise Gone(error.reason, error.status) from None
+                raise Gone(error.reason, error.status, error.brief) from None
             raise error from None
 
     def find_task(self, ussd_session_id: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -243,6 +244,24 @@ def test_bad_request_fails_with_reason_and_waits_for_a_person(twilio_app, no_tas
     assert retried.exit_code == 0, retried.output
     assert dispatch(twilio_app).delivered == 1
     assert handoff_rows(twilio_app)[0].task_sid == task_sid(2)
+
+
+def test_twilio_wording_that_quotes_the_request_stays_out_of_the_log(
+    twilio_app, no_task_found, caplog
+):
+    """Twilio's message is kept for the operator (scrubbed of numbers) but not logged: it
+    could quote what was sent, and log lines carry no answers (DESIGN §7)."""
+    quoted = 'Invalid Attributes near "location": "Dakar", "support_type": "Shelter"'
+    no_task_found.post(
+        TASKS, status_code=400, json={"code": 20001, "message": quoted, "status": 400}
+    )
+    at_walk(twilio_app.test_client(), ENGLISH[0])
+    with caplog.at_level(logging.INFO, logger="ussd"):
+        assert dispatch(twilio_app).failed == 1
+    [row] = handoff_rows(twilio_app)
+    assert quoted in row.last_error
+    assert "create task: HTTP 400 (Twilio error 20001)" in caplog.text
+    assert "Dakar" not in caplog.text and "Shelter" not in caplog.text
 
 
 def test_timeout_that_reached_twilio_is_not_sent_twice(twilio_app, requests_mock):
