@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_dispatcher(app)
+    register_middleware(app)
     return app
 
 
@@ -149,6 +150,14 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def register_middleware(app: Flask) -> None:
+    """Gateway hops skip Flask's request machinery (ussd/webhooks.py: HopFastPath); a
+    trusted proxy's X-Forwarded-* headers are applied before anything else reads them."""
+    from ussd.webhooks import HopFastPath
+
+    app.wsgi_app = HopFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     proxies = int(app.config.get("USSD_TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -11,14 +11,21 @@ import hmac
 import ipaddress
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Flask, Request, Response, abort, current_app
+from flask import request as flask_request
+from flask.config import Config
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .engine import Screen, fit_final
 from .extensions import db
-from .gateways import GATEWAYS, BadRequest
+from .gateways import GATEWAYS, BadRequest, Gateway
 from .gateways.africastalking import AfricasTalking
 from .hops import Trace, answer, apology, log_failure, record_gateway_end, screen_budget
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
 log = logging.getLogger("ussd.webhooks")
@@ -37,7 +44,7 @@ def plain(status: int, reason: str) -> Response:
     return Response(reason + "\n", status=status, mimetype="text/plain")
 
 
-def presented_token() -> str:
+def presented_token(request: Request) -> str:
     header = request.headers.get("X-USSD-Token")
     if header:
         return header
@@ -55,7 +62,7 @@ def webhook_tokens(setting: str) -> list[str]:
     return [part.strip() for part in setting.split(",") if part.strip()]
 
 
-def address_allowed(networks: Sequence[Network]) -> bool:
+def address_allowed(request: Request, networks: Sequence[Network]) -> bool:
     if not networks:
         return True
     try:
@@ -65,19 +72,33 @@ def address_allowed(networks: Sequence[Network]) -> bool:
     return any(address in network for network in networks)
 
 
-@bp.before_request
-def guard() -> Response | None:
-    config = current_app.config
+def too_long(request: Request) -> bool:
+    """A body sent without Content-Length (chunked) longer than the cap. werkzeug stops
+    reading such a body at the cap without a word, so it would be parsed cut short."""
+    limit = request.max_content_length or 0
+    try:
+        if len(request.get_data(cache=True)) < limit:
+            return False
+        request.stream.read(1)  # past the cap: raises RequestEntityTooLarge
+    except RequestEntityTooLarge:
+        return True
+    return True
+
+
+def guard(request: Request, config: Config) -> Response | None:
+    """The checks every webhook call passes first; a refusal, or None to go on."""
     request.max_content_length = int(config["WEBHOOK_MAX_BYTES"])
     if request.content_length is not None and request.content_length > request.max_content_length:
         return plain(413, f"body too large (limit {request.max_content_length} bytes)")
-    if not address_allowed(config["USSD_ALLOWED_NETWORKS"]):
+    if request.content_length is None and too_long(request):
+        return plain(413, f"body too large (limit {request.max_content_length} bytes)")
+    if not address_allowed(request, config["USSD_ALLOWED_NETWORKS"]):
         return plain(403, "this address may not call the USSD webhooks")
     accepted = webhook_tokens(config.get("USSD_WEBHOOK_TOKEN") or "")
     if not accepted:
         log.warning("USSD_WEBHOOK_TOKEN is not set: refusing webhook calls")
         return plain(401, "webhook token not configured on the server (USSD_WEBHOOK_TOKEN)")
-    token = presented_token()
+    token = presented_token(request)
     if not token:
         return plain(401, "missing webhook token (X-USSD-Token header, token= or Basic auth)")
     # every token compared, in constant time, so timing tells nothing about which matched
@@ -87,11 +108,13 @@ def guard() -> Response | None:
     return None
 
 
-@bp.post("/<gateway_name>")
-def webhook(gateway_name: str) -> Response:
-    gateway = GATEWAYS.get(gateway_name)
-    if gateway is None:
-        abort(404)
+@bp.before_request
+def check_call() -> Response | None:
+    return guard(flask_request, current_app.config)
+
+
+def hop(request: Request, gateway: Gateway) -> Response:
+    """Answer one gateway request that passed `guard` (the route and HopFastPath)."""
     try:
         turn = gateway.parse(request)
     except BadRequest as exc:
@@ -101,11 +124,57 @@ def webhook(gateway_name: str) -> Response:
         screen = answer(turn, gateway, trace)
     except Exception as exc:  # noqa: BLE001 - the caller must get a screen, not a 500
         db.session.rollback()
-        log_failure(f"/ussd/{gateway_name}", exc, trace)
+        log_failure(f"/ussd/{gateway.name}", exc, trace)
         screen = apology(trace)
     if screen.end:  # a closing screen has no second page: shorten it to this network's
         screen = Screen(fit_final(screen.text, screen_budget(gateway)), end=True)
     return gateway.render(screen, turn)
+
+
+@bp.post("/<gateway_name>")
+def webhook(gateway_name: str) -> Response:
+    # HopFastPath answers these in front of Flask; the route serves when it is not installed.
+    gateway = GATEWAYS.get(gateway_name)
+    if gateway is None:
+        abort(404)
+    return hop(flask_request._get_current_object(), gateway)  # type: ignore[attr-defined]
+
+
+class HopFastPath:
+    """WSGI middleware: POST /ussd/<gateway> goes straight to `hop`, in an app context.
+
+    A hop is the one request a busy hotline serves thousands of times a minute, and Flask's
+    request machinery (request context, URL matching, the editor's before/after hooks for
+    sign-in limits, CSRF, remember-me cookies and browser headers) was a third of its cost
+    in the process (docs/performance.md). None of it applies to a gateway's webhook: the
+    same checks (`guard`), handler and app context run here; any other request, method or
+    path goes to Flask as usual.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.paths = {f"{bp.url_prefix}/{name}": gateway for name, gateway in GATEWAYS.items()}
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        gateway = self.paths.get(environ.get("PATH_INFO", ""))
+        if gateway is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi_app(environ, start_response)
+        app = self.app
+        request = app.request_class(environ)
+        with app.app_context():
+            dispatcher = app.extensions.get("ussd_dispatcher")
+            if dispatcher is not None and not dispatcher.alive:
+                dispatcher.start()
+            try:
+                response = guard(request, app.config) or hop(request, gateway)
+            except HTTPException as exc:  # e.g. a chunked body over the size cap (413)
+                response = plain(exc.code or 400, exc.description or exc.name)
+            except Exception as exc:  # noqa: BLE001 - outside answer(): parse or render
+                db.session.rollback()
+                log_failure(f"/ussd/{gateway.name}", exc, Trace())
+                response = plain(500, "internal error")
+        return response(environ, start_response)
 
 
 @bp.post("/africastalking/events")
@@ -114,7 +183,7 @@ def africastalking_events() -> Response:
     gateway = GATEWAYS["africastalking"]
     assert isinstance(gateway, AfricasTalking)  # noqa: S101 - registry invariant
     try:
-        session_id, status, duration = gateway.parse_event(request)
+        session_id, status, duration = gateway.parse_event(flask_request)
     except BadRequest as exc:
         return plain(400, str(exc))
     try:

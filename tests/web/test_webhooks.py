@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 from datetime import timedelta
@@ -12,9 +13,11 @@ import pytest
 from tests.conftest import TOKEN, Dialer, at_turn, at_walk, rows
 from ussd import engine
 from ussd.extensions import db
+from ussd.gateways.africastalking import AfricasTalking
 from ussd.menu import parse_menu
 from ussd.menus import create_menu, publish, set_service_code
 from ussd.models import utcnow
+from ussd.webhooks import HopFastPath
 
 
 def session_count(app) -> int:
@@ -216,6 +219,66 @@ def test_unknown_gateway_is_404(client):
 
 def test_get_is_not_allowed(client):
     assert client.get("/ussd/africastalking", headers={"X-USSD-Token": TOKEN}).status_code == 405
+
+
+def test_a_chunked_body_over_the_cap_is_refused(app, client):
+    """No Content-Length to check up front: the cap is enforced while reading."""
+    body = b"sessionId=s&phoneNumber=%2B221771234567&text=" + b"1*" * 5000
+    response = client.post(
+        "/ussd/africastalking",
+        input_stream=io.BytesIO(body),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-USSD-Token": TOKEN},
+        # what gunicorn hands over for a chunked request: a terminated stream, no length
+        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    )
+    assert response.status_code == 413  # not cut at the cap and parsed
+    assert session_count(app) == 0
+    short = b"sessionId=s&phoneNumber=%2B221771234567&serviceCode=*123*456%23&text="
+    response = client.post(
+        "/ussd/africastalking",
+        input_stream=io.BytesIO(short),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-USSD-Token": TOKEN},
+        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    )
+    assert response.status_code == 200 and session_count(app) == 1
+
+
+def test_the_route_behind_the_fast_path_answers_alike(make_app):
+    """HopFastPath answers POST /ussd/<gateway> before Flask routes it; the blueprint route
+    must give the same replies and rows, so a deployment without the fast path still works."""
+    fast = make_app()
+    routed = make_app()
+    assert isinstance(routed.wsgi_app, HopFastPath)
+    routed.wsgi_app = routed.wsgi_app.wsgi_app  # type: ignore[method-assign]
+    callers = ((fast, "fast", "+221771234567"), (routed, "routed", "+221771234568"))
+    replies = [
+        at_walk(app.test_client(), ["1", "2", "3", "2"], session=name, phone=phone)
+        for app, name, phone in callers
+    ]
+    assert replies[0] == replies[1] and replies[0][-1].startswith("END ")
+    query = "SELECT status, hops, current_node, last_screen FROM ussd_sessions"
+    query += " WHERE external_id = :s"
+    assert rows(fast, query, s="fast") == rows(routed, query, s="routed")
+    assert rows(routed, "SELECT COUNT(*) FROM handoffs")[0][0] == 2
+    for app in (fast, routed):
+        client = app.test_client()
+        assert client.post("/ussd/africastalking").status_code == 401
+        unknown = client.post("/ussd/carrier-pigeon", headers={"X-USSD-Token": TOKEN})
+        assert unknown.status_code == 404
+
+
+def test_an_error_outside_the_hop_is_a_plain_500_without_a_number(app, client, monkeypatch, caplog):
+    def explode(self, screen, turn):
+        raise RuntimeError("rendering for +221771234567")
+
+    monkeypatch.setattr(AfricasTalking, "render", explode)
+    with caplog.at_level(logging.INFO):
+        response = at_turn(client, "")
+    assert response.status_code == 500
+    assert response.get_data(as_text=True) == "internal error\n"
+    assert "RuntimeError" in caplog.text and "771234567" not in caplog.text
 
 
 def test_continuation_of_unknown_session_ends_cleanly(app, client):
