@@ -34,6 +34,9 @@ from .strings import system_message
 log = logging.getLogger("ussd.hops")
 SESSIONS = UssdSession.__table__
 HANDOFFS = Handoff.__table__
+# No operator keeps a USSD session open this long (they drop them after 30-180 s): the
+# sessions a redial may continue are looked for among those started this recently.
+LONGEST_SESSION = timedelta(hours=1)
 OVER = ("dropped", "timed_out", "superseded")  # statuses of sessions that cannot go on
 RESUMABLE = ("active", "dropped", "timed_out")
 
@@ -119,6 +122,7 @@ def answer(
             turn.session_id,
             trace.phone_hash if may_start and window > 0 and not simulation else None,
             now - timedelta(minutes=window),
+            probably_known=turn.new_session is None,
         )
         if row is not None and turn.new_session and turn.reused_id:
             if not _is_repeat(row, turn, fingerprint, now):
@@ -168,6 +172,7 @@ LOAD_SESSION_OR_EARLIER = (
             _KEY,
             and_(
                 SESSIONS.c.phone_hash == bindparam("k_hash"),
+                SESSIONS.c.started_at >= bindparam("k_started"),  # the index's range
                 SESSIONS.c.updated_at >= bindparam("k_since"),
                 # equalities, not IN: an IN list is re-rendered at every execution
                 or_(*(SESSIONS.c.status == status for status in RESUMABLE)),
@@ -253,15 +258,29 @@ def _prepared(tx: Transaction, name: str) -> Prepared:
 
 
 def _load(
-    tx: Transaction, gateway: str, external_id: str, resume_hash: str | None, since: datetime
+    tx: Transaction,
+    gateway: str,
+    external_id: str,
+    resume_hash: str | None,
+    since: datetime,
+    probably_known: bool = False,
 ) -> tuple[Record | None, Record | None]:
-    """The session row and, on a first request, the caller's resumable earlier session."""
+    """The session row and, on a first request, the caller's resumable earlier session.
+
+    `probably_known`: the request may be a first one but most likely is not, so the session
+    is looked up by its key alone first (an indexed probe, cheaper than the combined query).
+    """
     key = {"k_gateway": gateway, "k_external": external_id}
     if resume_hash is None:
         found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
         return (found[0] if found else None), None
+    if probably_known:  # a later hop of a gateway that does not say so (AT): one probe
+        found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
+        if found:
+            return found[0], None
     rows = tx.rows(
-        _prepared(tx, "LOAD_SESSION_OR_EARLIER"), {**key, "k_hash": resume_hash, "k_since": since}
+        _prepared(tx, "LOAD_SESSION_OR_EARLIER"),
+        {**key, "k_hash": resume_hash, "k_since": since, "k_started": since - LONGEST_SESSION},
     )
     row = next((r for r in rows if r.gateway == gateway and r.external_id == external_id), None)
     earlier = next((r for r in rows if r is not row and _resumable(r)), None)

@@ -169,11 +169,15 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
     """One caller's USSD session: read once and written once per hop."""
 
     __tablename__ = "ussd_sessions"
+    # No index holds a column that a hop changes (updated_at, status, ...): a hop's UPDATE
+    # then rewrites the row alone. Each index it touched cost a b-tree walk and a page
+    # written on every hop (docs/performance.md).
     __table_args__ = (
         UniqueConstraint("gateway", "external_id"),
-        Index("ix_ussd_sessions_phone_hash_updated_at", "phone_hash", "updated_at"),
+        Index("ix_ussd_sessions_phone_hash_started_at", "phone_hash", "started_at"),
         Index("ix_ussd_sessions_started_at", "started_at"),
-        Index("ix_ussd_sessions_analysed_updated_at", "analysed", "updated_at"),
+        # the analytics sweep walks the sessions not yet analysed in id order
+        Index("ix_ussd_sessions_analysed_id", "analysed", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
