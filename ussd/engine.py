@@ -27,6 +27,9 @@ RESUME_NODE = "__resume__"
 MAX_INPUT = 500  # longer inputs are refused before any parsing
 _UNLIMITED = Budget(gsm7=10**9, ucs2=10**9)
 _DEFAULT_VALIDATION = Validation()
+# One encoder for every compact JSON value a hop stores: json.dumps with arguments builds
+# a new encoder on each call.
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class EngineError(RuntimeError):
@@ -150,7 +153,7 @@ class State:
         )
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return compact_json(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> State:

@@ -7,14 +7,13 @@ unique constraint on session_id, never with two). Delivery to Twilio is ussd/dis
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select
 
 from .dispatch import waiting_reason
-from .engine import State
+from .engine import State, compact_json
 from .models import Handoff
 from .session_store import Transaction
 
@@ -143,7 +142,7 @@ def queue_handoff(
             "kind": "update" if target_id else "create",
             "target_id": target_id,
             "status": "pending",
-            "attributes": json.dumps(attributes, ensure_ascii=False, separators=(",", ":")),
+            "attributes": compact_json(attributes),
             "phone_hash": phone_hash,
             "attempts": 0,
             "next_attempt_at": submitted_at,

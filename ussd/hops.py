@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from . import engine
 from .dispatch import notify_dispatcher
-from .engine import CompiledMenu, Context, Result, Screen, State
+from .engine import CompiledMenu, Context, Result, Screen, State, compact_json
 from .extensions import db
 from .gateways.base import Gateway, Turn
 from .gsm import Budget
@@ -439,7 +439,7 @@ class _Hop:
                     break
                 result = engine.step(menu, result.state, entry, ctx)
         self.trace.lang = result.state.lang
-        trail = json.dumps([[result.state.node, 0]], separators=(",", ":"))
+        trail = compact_json([[result.state.node, 0]])
         values = {
             "gateway": self.gateway.name,
             "external_id": self.turn.session_id,
@@ -546,7 +546,7 @@ class _Hop:
             elapsed = int((self.now - row.started_at).total_seconds() * 1000)
             trail = (
                 f"{trail[:-1]}{',' if len(trail) > 2 else ''}"
-                f"{json.dumps([result.state.node, elapsed], separators=(',', ':'))}]"
+                f"{compact_json([result.state.node, elapsed])}]"
             )
         values = {
             "k_id": row.id,

@@ -174,7 +174,10 @@ class HopFastPath:
                 db.session.rollback()
                 log_failure(f"/ussd/{gateway.name}", exc, Trace())
                 response = plain(500, "internal error")
-        return response(environ, start_response)
+        # Every reply here is a short body in memory: handed over as it is, without
+        # werkzeug's general response pipeline (streaming, HEAD, conditional requests).
+        start_response(response.status, response.headers.to_wsgi_list())
+        return [response.get_data()]
 
 
 @bp.post("/africastalking/events")

@@ -262,6 +262,15 @@ def test_the_route_behind_the_fast_path_answers_alike(make_app):
     query += " WHERE external_id = :s"
     assert rows(fast, query, s="fast") == rows(routed, query, s="routed")
     assert rows(routed, "SELECT COUNT(*) FROM handoffs")[0][0] == 2
+    headers = [
+        at_turn(app.test_client(), "", session=f"{name}-2").headers for app, name, _ in callers
+    ]
+    assert headers[0]["Content-Type"] == headers[1]["Content-Type"] == "text/plain; charset=utf-8"
+    assert (
+        headers[0]["Content-Length"]
+        == headers[1]["Content-Length"]
+        == str(len(replies[0][0].encode()))
+    )
     for app in (fast, routed):
         client = app.test_client()
         assert client.post("/ussd/africastalking").status_code == 401

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from flask import Request, Response
 
-from ..engine import Screen
+from ..engine import Screen, compact_json
 from ..gsm import Budget
 from ..numerals import is_digits
 
@@ -158,7 +158,7 @@ def phone_field(data: dict[str, Any], name: str) -> str:
 
 
 def json_response(payload: dict[str, Any]) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = compact_json(payload)
     return Response(body, mimetype="application/json")
 
 
