@@ -106,24 +106,33 @@ def answer(
     trace = trace or Trace()
     config = current_app.config
     now = utcnow()
-    phone = normalize(turn.phone, config.get("DEFAULT_PHONE_REGION") or None)
-    trace.phone_hash = phone_hash(phone, phone_key(config))
     if turn.end:
         record_gateway_end(gateway.name, turn.session_id, turn.end)
         return Screen("", end=True)
 
-    may_start = turn.new_session is not False
     window = int(config.get("RESUME_WINDOW_MINUTES", 10))
     fingerprint = request_fingerprint(turn, phone_key(config))
     with transaction() as tx:
-        row, earlier = _load(
-            tx,
-            gateway.name,
-            turn.session_id,
-            trace.phone_hash if may_start and window > 0 and not simulation else None,
-            now - timedelta(minutes=window),
-            probably_known=turn.new_session is None,
-        )
+        key = {"k_gateway": gateway.name, "k_external": turn.session_id}
+        row = earlier = None
+        if turn.new_session is not True:  # a later hop, or the gateway does not say (AT)
+            found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
+            row = found[0] if found else None
+        if row is not None:
+            # the number as stored at the first hop: parsing and hashing it again on every
+            # hop cost more than the rest of the request's parsing
+            phone, trace.phone_hash = row.phone, row.phone_hash
+        else:
+            phone = normalize(turn.phone, config.get("DEFAULT_PHONE_REGION") or None)
+            trace.phone_hash = phone_hash(phone, phone_key(config))
+            if turn.new_session is not False:  # maybe a first request: look for both
+                resume = window > 0 and not simulation
+                row, earlier = _load(
+                    tx,
+                    key,
+                    trace.phone_hash if resume else None,
+                    now - timedelta(minutes=window),
+                )
         if row is not None and turn.new_session and turn.reused_id:
             if not _is_repeat(row, turn, fingerprint, now):
                 # A new dial under a session key the gateway reuses (Nalo without SESSIONID):
@@ -258,30 +267,17 @@ def _prepared(tx: Transaction, name: str) -> Prepared:
 
 
 def _load(
-    tx: Transaction,
-    gateway: str,
-    external_id: str,
-    resume_hash: str | None,
-    since: datetime,
-    probably_known: bool = False,
+    tx: Transaction, key: dict[str, str], resume_hash: str | None, since: datetime
 ) -> tuple[Record | None, Record | None]:
-    """The session row and, on a first request, the caller's resumable earlier session.
-
-    `probably_known`: the request may be a first one but most likely is not, so the session
-    is looked up by its key alone first (an indexed probe, cheaper than the combined query).
-    """
-    key = {"k_gateway": gateway, "k_external": external_id}
+    """The session row and, on a first request, the caller's resumable earlier session."""
     if resume_hash is None:
         found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
         return (found[0] if found else None), None
-    if probably_known:  # a later hop of a gateway that does not say so (AT): one probe
-        found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
-        if found:
-            return found[0], None
     rows = tx.rows(
         _prepared(tx, "LOAD_SESSION_OR_EARLIER"),
         {**key, "k_hash": resume_hash, "k_since": since, "k_started": since - LONGEST_SESSION},
     )
+    gateway, external_id = key["k_gateway"], key["k_external"]
     row = next((r for r in rows if r.gateway == gateway and r.external_id == external_id), None)
     earlier = next((r for r in rows if r is not row and _resumable(r)), None)
     return row, earlier
