@@ -168,7 +168,7 @@ class HopFastPath:
                 dispatcher.start()
             try:
                 response = guard(request, app.config) or hop(request, gateway)
-            except HTTPException as exc:  # e.g. a chunked body over the size cap (413)
+            except HTTPException as exc:  # werkzeug reading the body (a client gone: 400)
                 response = plain(exc.code or 400, exc.description or exc.name)
             except Exception as exc:  # noqa: BLE001 - outside answer(): parse or render
                 db.session.rollback()
