@@ -395,9 +395,12 @@ class _Hop:
         code, initial_inputs = self.resolve_code()
         version_id = version_id or cache().live_version(code)
         if version_id is None:
-            # a code the gateway did not name may hold what the caller typed after it
-            shown = repr(self.turn.service_code) if self.turn.service_code else "(not logged)"
-            log.warning("no live menu for the service code %s", shown)
+            # the code may hold digits the caller typed after it (*123*456*1*2#): its
+            # keyed hash only, like a caller's number
+            log.warning(
+                "no live menu for a dialled service code (keyed hash %s)",
+                keyed_hash(code, phone_key(self.config)),
+            )
             return Screen(system_message({}, "en", "unavailable"), end=True)
         menu, _, _ = cache().compiled(version_id)
         self.trace.menu = menu

@@ -552,11 +552,13 @@ def test_internal_error_gives_translated_apology_and_logs_no_number(
     assert rows(app, "SELECT hops FROM ussd_sessions")[0][0] == 2  # unchanged by the failure
 
 
-def test_no_live_menu(app, client):
+def test_no_live_menu(app, client, caplog):
     with app.app_context():
         db.session.execute(db.text("UPDATE menus SET is_default = :f"), {"f": False})
         db.session.execute(db.text("DELETE FROM service_codes"))
         db.session.commit()
-    reply = at_turn(client, "", code="*999#").get_data(as_text=True)
+    with caplog.at_level(logging.INFO):
+        reply = at_turn(client, "", code="*999*4711#").get_data(as_text=True)
     assert reply == "END This service is not available now. Please try later."
+    assert "no live menu" in caplog.text and "4711" not in caplog.text
     assert session_count(app) == 0
