@@ -16,7 +16,6 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
 import sys
 import tempfile
 import time
@@ -93,18 +92,12 @@ def play(app: WsgiApp, plan: list[list[dict[str, Any]]], expect_end: bool) -> in
 
 
 def build_app(tmp: Path) -> tuple[WsgiApp, str]:
-    from ussd import config as settings
+    """The instance bench/run.py serves: every setting at its default, new secrets."""
+    from bench.run import base_env
 
-    token = secrets.token_urlsafe(24)
-    for name, _kind, default, _doc in settings.VARIABLES:
-        os.environ[name] = "" if default in (None, "") else str(default)
-    os.environ.update(
-        SECRET_KEY=secrets.token_hex(32),
-        USSD_WEBHOOK_TOKEN=token,
-        DATABASE_URL=f"sqlite:///{tmp}/bench.db",
-        DISPATCHER="off",
-        LOG_LEVEL="WARNING",
-    )
+    os.environ.update(base_env(argparse.Namespace(env=[]), tmp, f"sqlite:///{tmp}/bench.db"))
+    os.environ["LOG_LEVEL"] = "WARNING"
+    token = os.environ["USSD_WEBHOOK_TOKEN"]
     from app import create_app
 
     app = create_app()

@@ -398,15 +398,20 @@ def notify_dispatcher() -> None:
         dispatcher.notify()
 
 
+def ensure_running(app: Flask) -> None:
+    """Start this process's dispatcher if it is not running (it is off in tests and CLIs)."""
+    dispatcher = app.extensions.get("ussd_dispatcher")
+    if dispatcher is not None and not dispatcher.alive:
+        dispatcher.start()
+
+
 def register(app: Flask) -> None:
     """Run a dispatcher in every serving process (started by its first request, so CLI
     commands and tests never start one)."""
     if app.testing or not app.config.get("DISPATCHER_ENABLED", True):
         return
-    dispatcher = Dispatcher(app)
-    app.extensions["ussd_dispatcher"] = dispatcher
+    app.extensions["ussd_dispatcher"] = Dispatcher(app)
 
     @app.before_request
     def start_dispatcher() -> None:
-        if not dispatcher.alive:
-            dispatcher.start()
+        ensure_running(app)

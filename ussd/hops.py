@@ -115,7 +115,8 @@ def answer(
     with transaction() as tx:
         key = {"k_gateway": gateway.name, "k_external": turn.session_id}
         row = earlier = None
-        if turn.new_session is not True:  # a later hop, or the gateway does not say (AT)
+        probed = turn.new_session is not True  # a later hop, or the gateway does not say (AT)
+        if probed:
             found = tx.rows(_prepared(tx, "LOAD_SESSION"), key)
             row = found[0] if found else None
         if row is not None:
@@ -125,8 +126,10 @@ def answer(
         else:
             phone = normalize(turn.phone, config.get("DEFAULT_PHONE_REGION") or None)
             trace.phone_hash = phone_hash(phone, phone_key(config))
-            if turn.new_session is not False:  # maybe a first request: look for both
-                resume = window > 0 and not simulation
+            resume = window > 0 and not simulation
+            # maybe a first request: look for the session (unless just probed) and, when
+            # resume is on, for an earlier one of the caller
+            if turn.new_session is not False and (resume or not probed):
                 row, earlier = _load(
                     tx,
                     key,

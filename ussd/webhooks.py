@@ -18,6 +18,7 @@ from flask import request as flask_request
 from flask.config import Config
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .dispatch import ensure_running
 from .engine import Screen, fit_final
 from .extensions import db
 from .gateways import GATEWAYS, BadRequest, Gateway
@@ -163,9 +164,7 @@ class HopFastPath:
         app = self.app
         request = app.request_class(environ)
         with app.app_context():
-            dispatcher = app.extensions.get("ussd_dispatcher")
-            if dispatcher is not None and not dispatcher.alive:
-                dispatcher.start()
+            ensure_running(app)  # what Flask's before_request does for other requests
             try:
                 response = guard(request, app.config) or hop(request, gateway)
             except HTTPException as exc:  # werkzeug reading the body (a client gone: 400)

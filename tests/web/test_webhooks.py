@@ -223,25 +223,22 @@ def test_get_is_not_allowed(client):
 
 def test_a_chunked_body_over_the_cap_is_refused(app, client):
     """No Content-Length to check up front: the cap is enforced while reading."""
-    body = b"sessionId=s&phoneNumber=%2B221771234567&text=" + b"1*" * 5000
-    response = client.post(
-        "/ussd/africastalking",
-        input_stream=io.BytesIO(body),
-        content_type="application/x-www-form-urlencoded",
-        headers={"X-USSD-Token": TOKEN},
-        # what gunicorn hands over for a chunked request: a terminated stream, no length
-        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
-    )
+
+    def post_chunked(body: bytes):
+        return client.post(
+            "/ussd/africastalking",
+            input_stream=io.BytesIO(body),
+            content_type="application/x-www-form-urlencoded",
+            headers={"X-USSD-Token": TOKEN},
+            # what gunicorn hands over for a chunked request: a terminated stream, no length
+            environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+        )
+
+    response = post_chunked(b"sessionId=s&phoneNumber=%2B221771234567&text=" + b"1*" * 5000)
     assert response.status_code == 413  # not cut at the cap and parsed
     assert session_count(app) == 0
     short = b"sessionId=s&phoneNumber=%2B221771234567&serviceCode=*123*456%23&text="
-    response = client.post(
-        "/ussd/africastalking",
-        input_stream=io.BytesIO(short),
-        content_type="application/x-www-form-urlencoded",
-        headers={"X-USSD-Token": TOKEN},
-        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
-    )
+    response = post_chunked(short)
     assert response.status_code == 200 and session_count(app) == 1
 
 
