@@ -76,13 +76,13 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
     try:
-        from ussd.webhooks import parse_networks
+        from ussd.sessions.routes import parse_networks
 
         app.config["USSD_ALLOWED_NETWORKS"] = parse_networks(app.config["USSD_ALLOWED_IPS"])
     except ValueError as exc:
         raise SystemExit(f"configuration: USSD_ALLOWED_IPS is invalid ({exc})") from None
     app.config["USSD_SCREEN_CAPS_PARSED"] = settings.screen_caps(app.config["USSD_SCREEN_CAPS"])
-    from ussd import crypto
+    from ussd.privacy import crypto
 
     crypto.configure(app.config.get("ENCRYPTION_KEYS") or "")
 
@@ -155,7 +155,7 @@ def register_extensions(app: Flask) -> None:
 def register_middleware(app: Flask) -> None:
     """Gateway hops skip Flask's request machinery (ussd/webhooks.py: HopFastPath); a
     trusted proxy's X-Forwarded-* headers are applied before anything else reads them."""
-    from ussd.webhooks import HopFastPath
+    from ussd.sessions.routes import HopFastPath
 
     app.wsgi_app = HopFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     proxies = int(app.config.get("USSD_TRUSTED_PROXIES") or 0)
@@ -179,8 +179,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     import editor
     from ussd.extensions import csrf
-    from ussd.flex_events import bp as flex_events
-    from ussd.webhooks import bp as webhooks
+    from ussd.handoff.events import bp as flex_events
+    from ussd.sessions.routes import bp as webhooks
 
     # Gateways and Twilio authenticate with a token or a signature, not a browser session.
     csrf.exempt(webhooks)
@@ -308,7 +308,7 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_dispatcher(app: Flask) -> None:
-    from ussd.dispatch import register
+    from ussd.handoff.dispatcher import register
 
     register(app)
     if not app.testing:
@@ -320,8 +320,8 @@ def warm_menus(app: Flask) -> None:
     menu takes tens of milliseconds). Quietly skipped before init-db has run."""
     from sqlalchemy import select
 
-    from ussd.menus import cache
     from ussd.models import Menu
+    from ussd.publishing import cache
 
     with app.app_context():
         try:

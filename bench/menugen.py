@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "ussd" / "demo_menu.json"
+DEMO = ROOT / "ussd" / "menu" / "demo_menu.json"
 DEMO_NODES = 5
 REJOIN = "support_type"
 

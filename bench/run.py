@@ -509,8 +509,8 @@ def flask_cmd(env: dict[str, str], *argv: str) -> str:
 
 
 def menu_compile_ms(path: Path) -> float:
-    from ussd.engine import CompiledMenu
-    from ussd.menu import parse_menu
+    from ussd.menu.document import parse_menu
+    from ussd.menu.engine import CompiledMenu
 
     doc = json.loads(path.read_text("utf-8"))
     started = time.perf_counter()

@@ -263,7 +263,7 @@ async def load(
 def check(database_url: str, tally: Tally, fake: FakeTaskRouter, wait: float) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
 
-    from ussd.engine import State
+    from ussd.menu.engine import State
 
     engine = create_engine(harness.sqlalchemy_uri(database_url))
     deadline = time.monotonic() + wait

@@ -11,9 +11,9 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 
 from ussd.extensions import babel, csrf, db, login_manager
-from ussd.lint import link_name
+from ussd.menu.lint import link_name
+from ussd.menu.numerals import is_digits
 from ussd.models import User
-from ussd.numerals import is_digits
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 LANGUAGES = ("en", "fr")
@@ -67,8 +67,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the login page says enough
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=select_locale)
-    from . import accounts, reports, simulator, views  # noqa: F401 - register the routes
-    from .forms import language_label
+    from editor import accounts, reports, simulator, views  # noqa: F401 - register the routes
+    from editor.forms import language_label
 
     # `translate` is the plain gettext, for Python objects that render their own text.
     app.jinja_env.globals.update(

@@ -20,10 +20,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ussd.extensions import db, limiter
-from ussd.models import User
-from ussd.privacy import audit
-from ussd.users import (
+from editor import bp, role_required
+from editor.forms import AccountForm, ConfirmForm, LoginForm, PasswordForm, UserForm, UserRoleForm
+from editor.users import (
     AccountError,
     admin_count,
     check_password,
@@ -38,9 +37,9 @@ from ussd.users import (
     throttle_keys,
     throttled,
 )
-
-from . import bp, role_required
-from .forms import AccountForm, ConfirmForm, LoginForm, PasswordForm, UserForm, UserRoleForm
+from ussd.extensions import db, limiter
+from ussd.models import User
+from ussd.privacy.retention import audit
 
 log = logging.getLogger("editor.accounts")
 

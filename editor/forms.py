@@ -34,7 +34,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from ussd.menu import (
+from editor.users import ROLES
+from ussd.menu.document import (
     CONDITION_OPS,
     CONDITION_SUBJECTS,
     DATE_FORMATS,
@@ -42,7 +43,6 @@ from ussd.menu import (
     INPUT_TYPES,
     MAX_BOUND,
 )
-from ussd.users import ROLES
 
 
 def options(pairs: Any) -> list[SelectChoice]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ussd.engine import CompiledMenu
-from ussd.gsm import Budget, Measure
-from ussd.lint import Problem
-from ussd.menu import MenuDocument, Node
+from ussd.menu.document import MenuDocument, Node
+from ussd.menu.engine import CompiledMenu
+from ussd.menu.gsm import Budget, Measure
+from ussd.menu.lint import Problem
 
 
 @dataclass

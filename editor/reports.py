@@ -15,15 +15,14 @@ from flask_login import current_user
 from sqlalchemy import Select, and_, func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from editor import bp, charts, role_required
+from editor.forms import CONTROL, ConfirmForm, EraseForm, language_label
 from ussd.analytics import report, sweep
 from ussd.extensions import db
-from ussd.menu import parse_menu
+from ussd.menu.document import parse_menu
 from ussd.models import AuditEvent, Handoff, Menu, MenuVersion, User, UssdSession, utcnow
-from ussd.phones import mask
-from ussd.privacy import audit, count_for_phone, erase_phone, purge
-
-from . import bp, charts, role_required
-from .forms import CONTROL, ConfirmForm, EraseForm, language_label
+from ussd.privacy.phones import mask
+from ussd.privacy.retention import audit, count_for_phone, erase_phone, purge
 
 PAGE_SIZE = 50
 SMALL: dict[str, Any] = {"width": 330, "label_width": 110}  # charts in a third of the page
@@ -218,7 +217,7 @@ def submission_retry(handoff_id: int) -> WerkzeugResponse:
             handoff.next_attempt_at = utcnow()
             audit("retry", f"hand-off {handoff.id} queued again", current_user)
             db.session.commit()
-            from ussd.dispatch import notify_dispatcher
+            from ussd.handoff.dispatcher import notify_dispatcher
 
             notify_dispatcher()
             flash(_("The hand-off is queued again and is sent within seconds."), "info")

@@ -1,9 +1,9 @@
 """The phone simulator: dial the draft or the live version through the real hop path.
 
 Each simulated session is a real session (flagged as a simulation, so it stays out of
-analytics, resume offers and de-duplication) run by ussd.hops.answer, exactly as a caller
-on a gateway; a draft is first frozen as a preview version. No Flex task is made unless
-an editor asks for one, and that task carries "simulation": true.
+analytics, resume offers and de-duplication) run by ussd.sessions.service.answer,
+exactly as a caller on a gateway; a draft is first frozen as a preview version. No Flex
+task is made unless an editor asks for one, and that task carries "simulation": true.
 """
 
 from __future__ import annotations
@@ -17,16 +17,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ussd.engine import EngineError
+from editor import bp, role_required
+from editor.forms import SimulatorForm, options
+from editor.views import load_menu
 from ussd.extensions import db
 from ussd.gateways import GATEWAYS, Gateway, Turn
-from ussd.gsm import Budget
-from ussd.hops import Trace, answer, apology, log_failure, record_gateway_end, screen_budget
-from ussd.menus import preview_version
-
-from . import bp, role_required
-from .forms import SimulatorForm, options
-from .views import load_menu
+from ussd.menu.engine import EngineError
+from ussd.menu.gsm import Budget
+from ussd.publishing import preview_version
+from ussd.sessions.service import (
+    Trace,
+    answer,
+    apology,
+    log_failure,
+    record_gateway_end,
+    screen_budget,
+)
 
 log = logging.getLogger("editor.simulator")
 MAX_TRANSCRIPT = 12

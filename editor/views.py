@@ -12,44 +12,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from ussd.extensions import db
-from ussd.gateways import GATEWAYS
-from ussd.gsm import GSM7_BASIC, GSM7_EXTENSION, GSM7_SPELLING
-from ussd.hops import screen_budget
-from ussd.lint import lint
-from ussd.menu import MenuFormatError, Node, Validation, parse_menu
-from ussd.menu_edit import (
-    add_node,
-    apply_gsm7,
-    blank_document,
-    delete_node,
-    move_node,
-    references,
-    replace_node,
-    set_languages,
-)
-from ussd.menus import (
-    PublishError,
-    cache,
-    create_menu,
-    delete_menu,
-    demo_document,
-    draft_differs_from_live,
-    draft_document,
-    duplicate_menu,
-    gateway_budgets,
-    publish,
-    published_versions,
-    rollback,
-    save_draft,
-    set_service_code,
-)
-from ussd.models import Menu, MenuVersion, ServiceCode, UssdSession
-from ussd.numerals import is_digits
-from ussd.strings import DEFAULT_MESSAGES, MESSAGE_NAMES
-
-from . import bp, outline, role_required
-from .forms import (
+from editor import bp, outline, role_required
+from editor.forms import (
     CONTROL,
     EXTRA_ROWS,
     ConfirmForm,
@@ -67,6 +31,41 @@ from .forms import (
     node_form_class,
     options,
 )
+from ussd.extensions import db
+from ussd.gateways import GATEWAYS
+from ussd.menu.document import MenuFormatError, Node, Validation, parse_menu
+from ussd.menu.editing import (
+    add_node,
+    apply_gsm7,
+    blank_document,
+    delete_node,
+    move_node,
+    references,
+    replace_node,
+    set_languages,
+)
+from ussd.menu.gsm import GSM7_BASIC, GSM7_EXTENSION, GSM7_SPELLING
+from ussd.menu.lint import lint
+from ussd.menu.numerals import is_digits
+from ussd.menu.texts import DEFAULT_MESSAGES, MESSAGE_NAMES
+from ussd.models import Menu, MenuVersion, ServiceCode, UssdSession
+from ussd.publishing import (
+    PublishError,
+    cache,
+    create_menu,
+    delete_menu,
+    demo_document,
+    draft_differs_from_live,
+    draft_document,
+    duplicate_menu,
+    gateway_budgets,
+    publish,
+    published_versions,
+    rollback,
+    save_draft,
+    set_service_code,
+)
+from ussd.sessions.service import screen_budget
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 

@@ -94,7 +94,7 @@ class Triage:
 
 
 class Capture(logging.Handler):
-    """Collects ERROR records of the app: internal errors (ussd.hops) and HTTP 500s."""
+    """Collects ERROR records of the app: internal errors (ussd.sessions.service) and HTTP 500s."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
@@ -114,7 +114,7 @@ def make_app(tmpdir: str | None = None):  # type: ignore[no-untyped-def]
 
     from app import create_app
     from ussd.extensions import db
-    from ussd.menus import install_demo
+    from ussd.publishing import install_demo
 
     tmp = tmpdir or tempfile.mkdtemp(prefix="ussd-fuzz-")
     app = create_app(

@@ -30,11 +30,11 @@ import atheris
 from _harness import Triage  # before instrumentation
 
 with atheris.instrument_imports(include=["ussd"]):
-    from ussd import engine
-    from ussd.engine import CompiledMenu, Context, EngineError, State
-    from ussd.gsm import Budget
-    from ussd.lint import has_errors, lint
-    from ussd.menu import MenuFormatError, parse_menu
+    from ussd.menu import engine
+    from ussd.menu.document import MenuFormatError, parse_menu
+    from ussd.menu.engine import CompiledMenu, Context, EngineError, State
+    from ussd.menu.gsm import Budget
+    from ussd.menu.lint import has_errors, lint
 
 from tests.property.invariants import (  # noqa: E402
     InvariantError,
@@ -81,7 +81,7 @@ HOSTILE = [
 ]
 TODAY = date(2026, 11, 24)
 
-DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+DEMO = json.loads(resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8"))
 WORDS = "Où êtes-vous reçu ça Thiès Dakar Abri Juridique Oui Non Merci agent {x} € 🙂".split()
 
 

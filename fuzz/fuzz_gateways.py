@@ -28,7 +28,7 @@ from _harness import TOKEN, Capture, Triage, make_app  # before instrumentation
 with atheris.instrument_imports(include=["ussd", "app"]):
     import app as _app_module  # noqa: F401 - instrumented for coverage
     from ussd.gateways import GATEWAYS, BadRequest, Turn
-    from ussd.hops import screen_budget
+    from ussd.sessions.service import screen_budget
 
 import logging  # noqa: E402
 from base64 import b64encode  # noqa: E402
@@ -89,7 +89,9 @@ def check_logs() -> bool:
         if record.exc_info and record.exc_info[1] is not None:  # Flask: "Exception on ..."
             TRIAGE.exception(record.exc_info[1])
         elif (
-            record.name == "ussd.hops" and isinstance(record.args, tuple) and len(record.args) >= 3
+            record.name == "ussd.sessions.service"
+            and isinstance(record.args, tuple)
+            and len(record.args) >= 3
         ):
             exc_type, frames = str(record.args[1]), str(record.args[2])
             innermost = frames.split(" <- ")[0].rsplit(":", 1)[0]

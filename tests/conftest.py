@@ -17,8 +17,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from editor.users import create_user
 from ussd.extensions import db
-from ussd.users import create_user
 
 TOKEN = "test-webhook-token"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -49,7 +49,7 @@ def base_config(uri: str, **extra: Any) -> dict[str, Any]:
 def _migrate_and_install(app: Flask) -> None:
     from flask_migrate import upgrade
 
-    from ussd.menus import install_demo
+    from ussd.publishing import install_demo
 
     with app.app_context():
         upgrade()
@@ -62,7 +62,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production argon2 costs ~0.2 s a hash by design; tests need many accounts."""
     from argon2 import PasswordHasher
 
-    from ussd import users
+    from editor import users
 
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(users, "_hasher", hasher)
@@ -93,7 +93,7 @@ def pg_schema() -> str:
 
 
 def _pg_reset(app: Flask) -> None:
-    from ussd.menus import install_demo
+    from ussd.publishing import install_demo
 
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables]

@@ -22,9 +22,9 @@ from flask import current_app
 from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .engine import RESUME_NODE
-from .extensions import db
-from .models import (
+from ussd.extensions import db
+from ussd.menu.engine import RESUME_NODE
+from ussd.models import (
     DailySessions,
     DailyVisits,
     DailyWaits,

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from ussd.numerals import is_digits
+from ussd.menu.numerals import is_digits
 
 VARIABLES: list[tuple[str, type, Any, str]] = [
     (

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ussd.extensions import db
 
 
 def utcnow() -> datetime:
@@ -58,12 +58,12 @@ class EncryptedText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
-        from .crypto import seal
+        from ussd.privacy.crypto import seal
 
         return seal(value) if value is not None else None
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        from .crypto import unseal
+        from ussd.privacy.crypto import unseal
 
         return unseal(value) if value is not None else None
 

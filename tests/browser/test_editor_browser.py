@@ -16,9 +16,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from editor.users import create_user
 from tests.conftest import TOKEN
 from ussd.extensions import db
-from ussd.users import create_user
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

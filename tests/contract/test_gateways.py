@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from ussd.engine import Screen
 from ussd.gateways import GATEWAYS, BadRequest, Turn
+from ussd.menu.engine import Screen
 
 SAMPLES = Path(__file__).parent / "samples"
 bare = Flask(__name__)

@@ -147,8 +147,8 @@ def test_repeating_the_last_request_queues_one_handoff(app, client):
 
 def test_sessions_keep_their_version_when_a_new_one_is_published(app, client):
     from ussd.extensions import db
-    from ussd.menu import parse_menu
-    from ussd.menus import draft_document, find_menu, publish
+    from ussd.menu.document import parse_menu
+    from ussd.publishing import draft_document, find_menu, publish
 
     dialer = Dialer(client, "json")
     start = {

@@ -14,8 +14,8 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import at_walk, rows
-from ussd.dispatch import claim, dispatch_due
 from ussd.extensions import db
+from ussd.handoff.dispatcher import claim, dispatch_due
 from ussd.models import utcnow
 
 ACCOUNT = "AC" + "a" * 32
@@ -661,7 +661,7 @@ def test_flex_setup_needs_settings(app):
 
 
 def test_dispatcher_pauses_while_twilio_fails_everything(twilio_app, requests_mock):
-    from ussd.dispatch import Dispatcher, Report
+    from ussd.handoff.dispatcher import Dispatcher, Report
 
     dispatcher = Dispatcher(twilio_app)
     dispatcher._after_pass(Report(claimed=3, retried=3))

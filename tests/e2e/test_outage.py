@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from tests.conftest import at_walk, rows
 from tests.e2e.test_handoff_delivery import TASKS, TWILIO, page, task_body, task_sid
-from ussd.dispatch import Dispatcher
+from ussd.handoff.dispatcher import Dispatcher
 
 
 def test_outage_then_recovery_creates_one_task_per_session(make_app, requests_mock):

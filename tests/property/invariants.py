@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ussd import engine
-from ussd.engine import BACK, HOME, MORE, CompiledMenu, Context, Result, State, localized
-from ussd.gsm import Budget
-from ussd.menu import Node
+from ussd.menu import engine
+from ussd.menu.document import Node
+from ussd.menu.engine import BACK, HOME, MORE, CompiledMenu, Context, Result, State, localized
+from ussd.menu.gsm import Budget
 
 _WS = re.compile(r"\s+")
 

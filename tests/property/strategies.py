@@ -20,10 +20,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ussd.engine import Context
-from ussd.gsm import Budget
-from ussd.menu import CONDITION_OPS, DATE_FORMATS
-from ussd.strings import MESSAGE_NAMES
+from ussd.menu.document import CONDITION_OPS, DATE_FORMATS
+from ussd.menu.engine import Context
+from ussd.menu.gsm import Budget
+from ussd.menu.texts import MESSAGE_NAMES
 
 BUDGETS = (Budget(), Budget(cap=120), Budget(cap=60))
 LINT_BUDGETS = {"default": BUDGETS[0], "cap120": BUDGETS[1], "cap60": BUDGETS[2]}

@@ -16,10 +16,10 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ussd import engine
-from ussd.engine import Answer, CompiledMenu, EngineError, Frame, Result, State
-from ussd.lint import has_errors, lint
-from ussd.menu import menu_to_dict, parse_menu
+from ussd.menu import engine
+from ussd.menu.document import menu_to_dict, parse_menu
+from ussd.menu.engine import Answer, CompiledMenu, EngineError, Frame, Result, State
+from ussd.menu.lint import has_errors, lint
 
 from .invariants import Keys, check_pages, check_state, walk
 from .strategies import BUDGETS, LINT_BUDGETS, caller_inputs, contexts, menu_documents

@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from flask import Flask, request
 
-from ussd import engine
-from ussd.engine import CompiledMenu, Context, EngineError, State
 from ussd.gateways import GATEWAYS, BadRequest
-from ussd.gsm import Budget
-from ussd.lint import has_errors, lint
-from ussd.menu import MenuFormatError, Node, Validation, parse_menu
-from ussd.validators import Refusal, validate
+from ussd.menu import engine
+from ussd.menu.document import MenuFormatError, Node, Validation, parse_menu
+from ussd.menu.engine import CompiledMenu, Context, EngineError, State
+from ussd.menu.gsm import Budget
+from ussd.menu.lint import has_errors, lint
+from ussd.menu.validators import Refusal, validate
 
-DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+DEMO = json.loads(resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8"))
 CTX = Context(phone="+221771234567", network="60801", default_region="SN", today=date(2026, 11, 24))
 bare = Flask(__name__)
 

@@ -8,9 +8,9 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ussd.menu import Validation, parse_menu
-from ussd.strings import DEFAULT_MESSAGES
-from ussd.validators import DEFAULT_MAX_LENGTH, Refusal, validate
+from ussd.menu.document import Validation, parse_menu
+from ussd.menu.texts import DEFAULT_MESSAGES
+from ussd.menu.validators import DEFAULT_MAX_LENGTH, Refusal, validate
 
 from .strategies import TODAY, caller_inputs, validations
 

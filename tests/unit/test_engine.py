@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from ussd import engine
-from ussd.engine import CompiledMenu, Context, Result, State
-from ussd.gsm import Budget
-from ussd.menu import parse_menu
+from ussd.menu import engine
+from ussd.menu.document import parse_menu
+from ussd.menu.engine import CompiledMenu, Context, Result, State
+from ussd.menu.gsm import Budget
 
-DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+DEMO = json.loads(resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8"))
 CTX = Context(
     gateway="africastalking",
     phone="+221771234567",

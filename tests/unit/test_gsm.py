@@ -2,7 +2,7 @@
 
 import pytest
 
-from ussd.gsm import Budget, is_gsm7, septets, suggest_gsm7, ucs2_forcing
+from ussd.menu.gsm import Budget, is_gsm7, septets, suggest_gsm7, ucs2_forcing
 
 MEASURES = [
     # text, budget, used, limit, encoding

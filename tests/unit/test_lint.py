@@ -5,11 +5,11 @@ from importlib import resources
 
 import pytest
 
-from ussd.gsm import Budget
-from ussd.lint import has_errors, lint
-from ussd.menu import parse_menu
+from ussd.menu.document import parse_menu
+from ussd.menu.gsm import Budget
+from ussd.menu.lint import has_errors, lint
 
-DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+DEMO = json.loads(resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8"))
 BUDGETS = {"africastalking": Budget(), "nalo": Budget(cap=120)}
 
 

@@ -5,9 +5,9 @@ from importlib import resources
 
 import pytest
 
-from ussd.menu import MenuFormatError, menu_to_dict, parse_menu
+from ussd.menu.document import MenuFormatError, menu_to_dict, parse_menu
 
-DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+DEMO = json.loads(resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8"))
 
 
 def doc(*nodes, **top):

@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from editor import load_user
+from editor import load_user, users
 from tests.conftest import PASSWORDS, login, rows, token
-from ussd import users
 
 KNOWN, UNKNOWN = "editor@example.org", "nobody@example.org"
 COOKIE = "ussd_editor"

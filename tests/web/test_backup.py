@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import PG_URL, rows
-from ussd import backup as backup_module
-from ussd.backup import BackupError, backup, restore
+from ussd.privacy import backup as backup_module
+from ussd.privacy.backup import BackupError, backup, restore
 
 SECRET = r"s3cr:et\pw"  # a colon and a backslash: both must be escaped in a passfile
 

@@ -6,9 +6,9 @@ import json
 from importlib import resources
 
 from tests.conftest import rows
-from ussd.menu import parse_menu
+from ussd.menu.document import parse_menu
 
-DEMO = json.loads(resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8"))
+DEMO = json.loads(resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8"))
 
 
 def test_init_db_is_idempotent(app, runner):

@@ -100,8 +100,8 @@ def test_csv_export_of_the_filtered_set(submitted, client, accounts):
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(app, client, accounts):
-    from ussd.menu import parse_menu
-    from ussd.menus import create_menu, publish, set_service_code
+    from ussd.menu.document import parse_menu
+    from ussd.publishing import create_menu, publish, set_service_code
 
     with app.app_context():
         menu = create_menu(
@@ -321,7 +321,7 @@ def every_value(app) -> str:
 
 
 def test_erasure_leaves_nothing_behind(app, client, accounts):
-    from ussd.phones import phone_hash
+    from ussd.privacy.phones import phone_hash
 
     at_walk(client, ["2", "3", "2", "1"], session="erase-1", phone=PHONE)
     at_walk(client, ["1"], session="erase-2", phone=PHONE)
@@ -379,7 +379,7 @@ def test_purge_deletes_old_data_only(app, client, runner):
 
 
 def test_daily_purge_runs_once_across_processes(make_app):
-    from ussd.dispatch import housekeeping
+    from ussd.handoff.dispatcher import housekeeping
 
     first, second = make_app(), make_app()
     for app in (first, second):
@@ -389,7 +389,7 @@ def test_daily_purge_runs_once_across_processes(make_app):
 
 
 def test_encryption_at_rest_and_key_rotation(make_app, runner):
-    from ussd import crypto
+    from ussd.privacy import crypto
 
     key1, key2 = crypto.new_key(), crypto.new_key()
     app = make_app(ENCRYPTION_KEYS=key1)
@@ -425,7 +425,7 @@ def test_encryption_at_rest_and_key_rotation(make_app, runner):
 
 
 def test_encrypted_values_need_their_key(make_app):
-    from ussd import crypto
+    from ussd.privacy import crypto
 
     app = make_app(ENCRYPTION_KEYS=crypto.new_key())
     try:
@@ -508,9 +508,11 @@ def test_readiness_flips_when_the_database_is_unreachable(make_app):
 def test_json_log_lines():
     from app import JsonFormatter
 
-    record = logging.LogRecord("ussd.hops", logging.WARNING, __file__, 1, "hop %s", ("x",), None)
+    record = logging.LogRecord(
+        "ussd.sessions.service", logging.WARNING, __file__, 1, "hop %s", ("x",), None
+    )
     entry = json.loads(JsonFormatter().format(record))
-    assert entry["level"] == "WARNING" and entry["logger"] == "ussd.hops"
+    assert entry["level"] == "WARNING" and entry["logger"] == "ussd.sessions.service"
     assert entry["message"] == "hop x"
 
 

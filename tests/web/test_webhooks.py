@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import TOKEN, Dialer, at_turn, at_walk, rows
-from ussd import engine
 from ussd.extensions import db
 from ussd.gateways.africastalking import AfricasTalking
-from ussd.menu import parse_menu
-from ussd.menus import create_menu, publish, set_service_code
+from ussd.menu import engine
+from ussd.menu.document import parse_menu
 from ussd.models import utcnow
-from ussd.webhooks import HopFastPath
+from ussd.publishing import create_menu, publish, set_service_code
+from ussd.sessions.routes import HopFastPath
 
 
 def session_count(app) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .africastalking import AfricasTalking
-from .arkesel import Arkesel
-from .base import BadRequest, Gateway, Turn
-from .generic_json import GenericJson
-from .hubtel import Hubtel
-from .nalo import Nalo
+from ussd.gateways.africastalking import AfricasTalking
+from ussd.gateways.arkesel import Arkesel
+from ussd.gateways.base import BadRequest, Gateway, Turn
+from ussd.gateways.generic_json import GenericJson
+from ussd.gateways.hubtel import Hubtel
+from ussd.gateways.nalo import Nalo
 
 GATEWAYS: dict[str, Gateway] = {
     gateway.name: gateway

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Request, Response
 
-from ..engine import Screen
-from ..numerals import is_digits
-from .base import MAX_INPUT, BadRequest, Gateway, Turn, phone_field, text_field
+from ussd.gateways.base import MAX_INPUT, BadRequest, Gateway, Turn, phone_field, text_field
+from ussd.menu.engine import Screen
+from ussd.menu.numerals import is_digits
 
 # AT's end-of-session notification statuses and what they mean for us.
 EVENT_STATUSES = {"Success": "success", "Incomplete": "incomplete", "Failed": "failed"}

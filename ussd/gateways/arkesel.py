@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Request, Response
 
-from ..engine import Screen
-from .base import (
+from ussd.gateways.base import (
     MAX_INPUT,
     BadRequest,
     Gateway,
@@ -16,6 +15,7 @@ from .base import (
     phone_field,
     text_field,
 )
+from ussd.menu.engine import Screen
 
 
 class Arkesel(Gateway):

@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl
 
 from flask import Request, Response
 
-from ..engine import Screen, compact_json
-from ..gsm import Budget
-from ..numerals import is_digits
+from ussd.menu.engine import Screen, compact_json
+from ussd.menu.gsm import Budget
+from ussd.menu.numerals import is_digits
 
 MAX_FIELD = 200  # ids, phone numbers, codes, networks
 MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from flask import Request, Response
 
-from ..engine import Screen
-from .base import (
+from ussd.gateways.base import (
     MAX_INPUT,
     BadRequest,
     Gateway,
@@ -20,6 +19,7 @@ from .base import (
     printable,
     text_field,
 )
+from ussd.menu.engine import Screen
 
 FIELDS = {"session_id", "phone", "service_code", "input", "new_session", "seq", "network"}
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import Request, Response
 
-from ..engine import Screen
-from ..numerals import is_digits
-from .base import (
+from ussd.gateways.base import (
     MAX_INPUT,
     BadRequest,
     Gateway,
@@ -16,6 +14,8 @@ from .base import (
     phone_field,
     text_field,
 )
+from ussd.menu.engine import Screen
+from ussd.menu.numerals import is_digits
 
 # Hubtel documents the types in lower case but sends them capitalised: compare folded.
 TYPES = {"initiation", "response", "release", "timeout"}

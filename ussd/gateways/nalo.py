@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from flask import Request, Response, current_app
 
-from ..engine import Screen
-from ..gsm import Budget
-from ..phones import phone_hash, phone_key
-from .base import (
+from ussd.gateways.base import (
     BadRequest,
     Gateway,
     Turn,
@@ -17,6 +14,9 @@ from .base import (
     phone_field,
     text_field,
 )
+from ussd.menu.engine import Screen
+from ussd.menu.gsm import Budget
+from ussd.privacy.phones import phone_hash, phone_key
 
 
 class Nalo(Gateway):

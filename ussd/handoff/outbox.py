@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select
 
-from .dispatch import waiting_reason
-from .engine import State, compact_json
-from .models import Handoff
-from .session_store import Transaction
+from ussd.handoff.dispatcher import waiting_reason
+from ussd.menu.engine import State, compact_json
+from ussd.models import Handoff
+from ussd.sessions.store import Transaction
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")

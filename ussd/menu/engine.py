@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from .gsm import DEFAULT_BUDGET, Budget
-from .menu import Condition, MenuDocument, Node, Validation
-from .numerals import is_digits
-from .strings import DATE_FORMAT_HINTS, fill, system_message
-from .validators import Refusal, validate
+from ussd.menu.document import Condition, MenuDocument, Node, Validation
+from ussd.menu.gsm import DEFAULT_BUDGET, Budget
+from ussd.menu.numerals import is_digits
+from ussd.menu.texts import DATE_FORMAT_HINTS, fill, system_message
+from ussd.menu.validators import Refusal, validate
 
 BACK = "0"
 HOME = "00"

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from .extensions import db
+from ussd.extensions import db
 
 Processor = Callable[[Any], Any] | None
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .patterns import PatternError, compiled
+from ussd.menu.patterns import PatternError, compiled
 
 FORMAT_VERSION = 1
 NODE_KINDS = ("menu", "input", "branch", "message", "end", "handoff")

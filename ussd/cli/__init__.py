@@ -12,22 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from .extensions import db
-from .lint import has_errors, lint
-from .menu import MenuFormatError, menu_to_dict, parse_menu
-from .menus import (
-    PublishError,
-    create_menu,
-    find_menu,
-    gateway_budgets,
-    install_demo,
-    publish,
-    save_draft,
-    set_service_code,
-)
-from .models import Handoff, Menu, MenuVersion, User, utcnow
-from .privacy import audit
-from .users import (
+from editor.users import (
     ROLES,
     AccountError,
     admin_count,
@@ -37,6 +22,21 @@ from .users import (
     generate_password,
     set_password,
     validate_password,
+)
+from ussd.extensions import db
+from ussd.menu.document import MenuFormatError, menu_to_dict, parse_menu
+from ussd.menu.lint import has_errors, lint
+from ussd.models import Handoff, Menu, MenuVersion, User, utcnow
+from ussd.privacy.retention import audit
+from ussd.publishing import (
+    PublishError,
+    create_menu,
+    find_menu,
+    gateway_budgets,
+    install_demo,
+    publish,
+    save_draft,
+    set_service_code,
 )
 
 
@@ -262,7 +262,7 @@ handoff_cli = AppGroup("handoff", help="The Flex hand-off outbox.")
 @click.option("--limit", default=50, show_default=True, help="Hand-offs claimed per batch.")
 def handoff_dispatch(limit: int) -> None:
     """Deliver every hand-off that is due, once, then exit (for cron and tests)."""
-    from .dispatch import dispatch_due
+    from ussd.handoff.dispatcher import dispatch_due
 
     report = dispatch_due(limit=limit)
     click.echo(f"Dispatch: {report}.")
@@ -323,7 +323,7 @@ def flex_setup(events_url: str | None) -> None:
     """Check credentials, workspace and workflow; create the ussd task channel if missing."""
     from flask import current_app
 
-    from .taskrouter import TaskRouter, check_setup, missing_settings
+    from ussd.handoff.taskrouter import TaskRouter, check_setup, missing_settings
 
     missing = missing_settings(current_app.config)
     if missing:
@@ -345,7 +345,7 @@ sessions_cli = AppGroup("sessions", help="Caller sessions.")
 @sessions_cli.command("sweep")
 def sessions_sweep() -> None:
     """Close idle sessions and write their screen visits for the analytics (also automatic)."""
-    from .analytics import sweep
+    from ussd.analytics import sweep
 
     click.echo(f"Swept {sweep(force=True)} finished session(s).")
 
@@ -357,7 +357,7 @@ def purge_command(days: int | None) -> None:
     """Delete sessions, hand-offs and visits older than the retention period (runs daily)."""
     from flask import current_app
 
-    from .privacy import purge
+    from ussd.privacy.retention import purge
 
     keep = days if days is not None else int(current_app.config.get("RETENTION_DAYS", 90))
     if keep <= 0:
@@ -372,7 +372,7 @@ def purge_command(days: int | None) -> None:
 @with_appcontext
 def erase_command(phone: str, yes: bool) -> None:
     """Delete everything stored about one phone number (a person's request)."""
-    from .privacy import count_for_phone, erase_phone
+    from ussd.privacy.retention import count_for_phone, erase_phone
 
     found = count_for_phone(phone)
     if not yes:
@@ -388,7 +388,7 @@ crypto_cli = AppGroup("crypto", help="Encryption at rest of phone numbers and an
 @crypto_cli.command("new-key")
 def crypto_new_key() -> None:
     """Print a new Fernet key to put first in ENCRYPTION_KEYS."""
-    from .crypto import new_key
+    from ussd.privacy.crypto import new_key
 
     click.echo(new_key())
 
@@ -396,8 +396,8 @@ def crypto_new_key() -> None:
 @crypto_cli.command("rotate")
 def crypto_rotate() -> None:
     """Re-encrypt every stored number and answer with the first key of ENCRYPTION_KEYS."""
-    from .crypto import CryptoError
-    from .privacy import rotate_keys
+    from ussd.privacy.crypto import CryptoError
+    from ussd.privacy.retention import rotate_keys
 
     try:
         count = rotate_keys()
@@ -416,7 +416,7 @@ def backup_command(out: str | None) -> None:
     """Back up the database while the service runs (SQLite: online backup; PostgreSQL: pg_dump)."""
     from flask import current_app
 
-    from .backup import BackupError, backup, default_path
+    from ussd.privacy.backup import BackupError, backup, default_path
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     target = Path(out) if out else default_path(current_app.instance_path, uri)
@@ -435,7 +435,7 @@ def restore_command(file: str, yes: bool) -> None:
     """Replace the database with a backup. Stop the service first."""
     from flask import current_app
 
-    from .backup import BackupError, restore
+    from ussd.privacy.backup import BackupError, restore
 
     if not yes:
         click.confirm("Replace everything in the database with this backup?", abort=True)

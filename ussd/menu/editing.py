@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .gsm import suggest_gsm7
+from ussd.menu.gsm import suggest_gsm7
 
 Doc = dict[str, Any]
 LINK_FIELDS = ("next", "default", "on_fail")

@@ -10,7 +10,7 @@ from typing import Any
 
 import phonenumbers
 
-from ussd.numerals import is_digits
+from ussd.menu.numerals import is_digits
 
 
 @lru_cache(maxsize=4096)  # parsing is the slow part of a hop; callers come back

@@ -15,12 +15,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Text, delete, func, select, type_coerce, update
 
-from . import crypto
-from .extensions import db
-from .models import AuditEvent, Handoff, MenuVersion, User, UssdSession, utcnow
-from .phones import normalize, phone_hash, phone_key
+from ussd.extensions import db
+from ussd.models import AuditEvent, Handoff, MenuVersion, User, UssdSession, utcnow
+from ussd.privacy import crypto
+from ussd.privacy.phones import normalize, phone_hash, phone_key
 
-log = logging.getLogger("ussd.privacy")
+log = logging.getLogger("ussd.privacy.retention")
 BATCH = 2000  # rows per delete: SQLite is not locked for long, PostgreSQL not bloated
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
-from .analytics import add_wait
-from .extensions import db
-from .models import Handoff, MenuVersion, TaskEvent, UssdSession, utcnow
-from .taskrouter import auth_tokens
+from ussd.analytics import add_wait
+from ussd.extensions import db
+from ussd.handoff.taskrouter import auth_tokens
+from ussd.models import Handoff, MenuVersion, TaskEvent, UssdSession, utcnow
 
 bp = Blueprint("flex", __name__, url_prefix="/flex")
-log = logging.getLogger("ussd.flex_events")
+log = logging.getLogger("ussd.handoff.events")
 
 # event type -> the task status it sets (None: recorded only)
 TASK_STATUS = {

@@ -18,20 +18,20 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
-from . import engine
-from .dispatch import notify_dispatcher
-from .engine import CompiledMenu, Context, Result, Screen, State, compact_json
-from .extensions import db
-from .gateways.base import Gateway, Turn
-from .gsm import Budget
-from .handoff import open_handoff_for, queue_handoff
-from .menus import cache, normalize_code
-from .models import Handoff, UssdSession, utcnow
-from .phones import keyed_hash, normalize, phone_hash, phone_key
-from .session_store import Prepared, Record, Transaction, transaction
-from .strings import system_message
+from ussd.extensions import db
+from ussd.gateways.base import Gateway, Turn
+from ussd.handoff.dispatcher import notify_dispatcher
+from ussd.handoff.outbox import open_handoff_for, queue_handoff
+from ussd.menu import engine
+from ussd.menu.engine import CompiledMenu, Context, Result, Screen, State, compact_json
+from ussd.menu.gsm import Budget
+from ussd.menu.texts import system_message
+from ussd.models import Handoff, UssdSession, utcnow
+from ussd.privacy.phones import keyed_hash, normalize, phone_hash, phone_key
+from ussd.publishing import cache, normalize_code
+from ussd.sessions.store import Prepared, Record, Transaction, transaction
 
-log = logging.getLogger("ussd.hops")
+log = logging.getLogger("ussd.sessions.service")
 SESSIONS = UssdSession.__table__
 HANDOFFS = Handoff.__table__
 # No operator keeps a USSD session open this long (they drop them after 30-180 s): the

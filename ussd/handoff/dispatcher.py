@@ -24,11 +24,11 @@ from flask import Flask, current_app
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from .extensions import db
-from .models import Handoff, utcnow
-from .taskrouter import DeliveryError, Gone, Refused, TaskRouter, missing_settings
+from ussd.extensions import db
+from ussd.handoff.taskrouter import DeliveryError, Gone, Refused, TaskRouter, missing_settings
+from ussd.models import Handoff, utcnow
 
-log = logging.getLogger("ussd.dispatch")
+log = logging.getLogger("ussd.handoff.dispatcher")
 HANDOFFS = Handoff.__table__
 CLOSED_TASK = ("completed", "canceled", "deleted")
 
@@ -312,8 +312,8 @@ def _release(claims: list[tuple[int, str]]) -> None:
 
 def housekeeping(now: datetime | None = None) -> None:
     """Periodic jobs, each run once across all processes: analytics sweep, daily purge."""
-    from .analytics import _claim, sweep
-    from .privacy import purge
+    from ussd.analytics import _claim, sweep
+    from ussd.privacy.retention import purge
 
     now = now or utcnow()
     sweep(now=now)

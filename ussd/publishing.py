@@ -18,14 +18,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from .engine import CompiledMenu
-from .extensions import db
-from .gateways import GATEWAYS
-from .gsm import Budget
-from .lint import Problem, has_errors, lint
-from .menu import MenuDocument, menu_to_dict, parse_menu
-from .models import Menu, MenuVersion, ServiceCode, User
-from .numerals import is_digits
+from ussd.extensions import db
+from ussd.gateways import GATEWAYS
+from ussd.menu.document import MenuDocument, menu_to_dict, parse_menu
+from ussd.menu.engine import CompiledMenu
+from ussd.menu.gsm import Budget
+from ussd.menu.lint import Problem, has_errors, lint
+from ussd.menu.numerals import is_digits
+from ussd.models import Menu, MenuVersion, ServiceCode, User
 
 
 class PublishError(ValueError):
@@ -45,7 +45,7 @@ def gateway_budgets() -> dict[str, Budget]:
 
 def demo_document() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
-        resources.files("ussd").joinpath("demo_menu.json").read_text("utf-8")
+        resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8")
     )
     return data
 

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import phonenumbers
 
-from .menu import Validation
-from .numerals import is_digits
-from .patterns import full_match
+from ussd.menu.document import Validation
+from ussd.menu.numerals import is_digits
+from ussd.menu.patterns import full_match
 
 DEFAULT_MAX_LENGTH = 160  # no answer can be longer than one screen's worth of typing
 

@@ -21,7 +21,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-log = logging.getLogger("ussd.taskrouter")
+log = logging.getLogger("ussd.handoff.taskrouter")
 REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_WORKSPACE_SID", "TWILIO_WORKFLOW_SID")
 EVENTS_FILTER = (
     "task.created,task.canceled,task.completed,task.deleted,task.wrapup,reservation.accepted"

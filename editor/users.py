@@ -17,8 +17,8 @@ from limits.storage import Storage, storage_from_string
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
-from .models import SignInCounter, User, utcnow
+from ussd.extensions import db
+from ussd.models import SignInCounter, User, utcnow
 
 ROLES = ("admin", "editor", "viewer")
 _hasher = PasswordHasher()

@@ -18,18 +18,25 @@ from flask import request as flask_request
 from flask.config import Config
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .dispatch import ensure_running
-from .engine import Screen, fit_final
-from .extensions import db
-from .gateways import GATEWAYS, BadRequest, Gateway
-from .gateways.africastalking import AfricasTalking
-from .hops import Trace, answer, apology, log_failure, record_gateway_end, screen_budget
+from ussd.extensions import db
+from ussd.gateways import GATEWAYS, BadRequest, Gateway
+from ussd.gateways.africastalking import AfricasTalking
+from ussd.handoff.dispatcher import ensure_running
+from ussd.menu.engine import Screen, fit_final
+from ussd.sessions.service import (
+    Trace,
+    answer,
+    apology,
+    log_failure,
+    record_gateway_end,
+    screen_budget,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
-log = logging.getLogger("ussd.webhooks")
+log = logging.getLogger("ussd.sessions.routes")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

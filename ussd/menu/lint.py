@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import CompiledMenu, localized
-from .gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
-from .menu import MenuDocument, Node
-from .strings import (
+from ussd.menu.document import MenuDocument, Node
+from ussd.menu.engine import CompiledMenu, localized
+from ussd.menu.gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
+from ussd.menu.texts import (
     DEFAULT_MESSAGES,
     MESSAGE_NAMES,
     has_translation,
