@@ -337,6 +337,8 @@ def warm_menus(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from editor.accounts_cli import users_cli
     from ussd.cli import register
 
     register(app)
+    app.cli.add_command(users_cli)
