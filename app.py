@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, Response, redirect, render_template, request, url_for
+from flask import Flask, Response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ussd import config as settings
-from ussd.extensions import db, limiter, migrate
+from ussd.extensions import db, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -31,15 +28,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_security_headers(app)
     register_commands(app)
     register_dispatcher(app)
-    register_middleware(app)
+    register_proxy_fix(app)
     return app
 
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    app.session_interface = EditorOnlySessions()
+    app.session_interface = CookieSessions()
     testing = bool(test_config and test_config.get("TESTING"))
     if not testing:  # tests must not pick up a developer's .env
         load_dotenv(ROOT / ".env")
@@ -76,7 +72,7 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret(app.instance_path)
     try:
-        from ussd.sessions.routes import parse_networks
+        from ussd.gateways.guard import parse_networks
 
         app.config["USSD_ALLOWED_NETWORKS"] = parse_networks(app.config["USSD_ALLOWED_IPS"])
     except ValueError as exc:
@@ -116,48 +112,17 @@ def register_logging(app: Flask) -> None:
             handler.setFormatter(JsonFormatter())
 
 
-def _limit_only_the_editor(app: Flask) -> None:
-    """Flask-Limiter hooks into every request, and its bookkeeping cost a fifth of a USSD
-    hop. Limits exist only in the editor (callers are limited per number in ussd/hops.py),
-    so its hooks are skipped for every other path."""
-
-    def editor_only(hook: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(hook)
-        def wrapped(*args: Any) -> Any:
-            if request.path.startswith("/editor"):
-                return hook(*args)
-            return args[0] if args else None  # after_request hands the response back
-
-        return wrapped
-
-    for hooks in (
-        app.before_request_funcs[None],
-        app.after_request_funcs[None],
-        app.teardown_request_funcs[None],
-    ):
-        for i, hook in enumerate(hooks):
-            if getattr(hook, "__self__", None) is limiter or (
-                isinstance(hook, functools.partial) and limiter in hook.args
-            ):
-                hooks[i] = editor_only(hook)
-
-
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    limiter.init_app(app)
-    _limit_only_the_editor(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
 
-def register_middleware(app: Flask) -> None:
-    """Gateway hops skip Flask's request machinery (ussd/webhooks.py: HopFastPath); a
-    trusted proxy's X-Forwarded-* headers are applied before anything else reads them."""
-    from ussd.sessions.routes import HopFastPath
-
-    app.wsgi_app = HopFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+def register_proxy_fix(app: Flask) -> None:
+    """Behind a trusted proxy, its X-Forwarded-* headers are applied before anything reads
+    them (the webhooks' address allow-list, HTTPS detection)."""
     proxies = int(app.config.get("USSD_TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -178,58 +143,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     import editor
-    from ussd.extensions import csrf
     from ussd.handoff.events import bp as flex_events
+    from ussd.health import bp as health
     from ussd.sessions.routes import bp as webhooks
 
-    # Gateways and Twilio authenticate with a token or a signature, not a browser session.
-    csrf.exempt(webhooks)
-    csrf.exempt(flex_events)
     app.register_blueprint(webhooks)
     app.register_blueprint(flex_events)
+    app.register_blueprint(health)
     editor.init_app(app)
-
-    @app.get("/")
-    def index() -> WerkzeugResponse:
-        return redirect(url_for("editor.menus"))
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        """The process is up (for a watchdog)."""
-        return Response("ok\n", mimetype="text/plain")
-
-    @app.get("/readyz")
-    def readyz() -> tuple[dict[str, Any], int]:
-        """Can this process serve callers? 503 when the database cannot be reached."""
-        from sqlalchemy import func, select, text
-
-        from ussd.models import Handoff, utcnow
-
-        checks: dict[str, Any] = {}
-        ready = True
-        try:
-            db.session.execute(text("SELECT 1"))
-            oldest = db.session.scalar(
-                select(func.min(Handoff.created_at)).where(
-                    Handoff.status.in_(("pending", "delivering"))
-                )
-            )
-            checks["database"] = "ok"
-            checks["oldest_pending_handoff_seconds"] = (
-                int((utcnow() - oldest).total_seconds()) if oldest else 0
-            )
-        except Exception as exc:  # noqa: BLE001 - the answer is the report
-            db.session.rollback()
-            checks["database"] = f"unreachable ({type(exc).__name__})"
-            ready = False
-        dispatcher = app.extensions.get("ussd_dispatcher")
-        if dispatcher is not None:
-            checks["dispatcher"] = "running" if dispatcher.alive else "stopped"
-            ready = ready and dispatcher.alive
-        else:
-            checks["dispatcher"] = "off"
-        checks["status"] = "ready" if ready else "not ready"
-        return checks, 200 if ready else 503
 
 
 ERROR_PAGES = {
@@ -246,65 +167,39 @@ ERROR_PAGES = {
 def register_error_handlers(app: Flask) -> None:
     """HTML error pages in the editor; a one-line text everywhere else (gateways, monitors)."""
 
-    def render_error(status: int, text: str | None = None) -> Response | tuple[str, int]:
+    from ussd.security_headers import add_security_headers
+
+    def render_error(status: int, text: str | None = None) -> Response:
         title, default = ERROR_PAGES[status]
-        if request.path.startswith("/editor"):
-            return render_template("errors/error.html", title=title, text=text or default), status
+        if request.path.startswith("/editor"):  # a page for a person, in the editor's look
+            page = render_template("errors/error.html", title=title, text=text or default)
+            return add_security_headers(Response(page, status=status))
         return Response(f"{text or default}\n", status=status, mimetype="text/plain")
 
     for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(status, lambda error, s=status: render_error(s))
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError) -> Response | tuple[str, int]:
+    def csrf_error(_error: CSRFError) -> Response:
         return render_error(
             400,
             str(_l("The form expired or came from another site. Reload the page and try again.")),
         )
 
     @app.errorhandler(500)
-    def internal_error(_error: Exception) -> Response | tuple[str, int]:
+    def internal_error(_error: Exception) -> Response:
         db.session.rollback()
         return render_error(500)
 
 
-class EditorOnlySessions(SecureCookieSessionInterface):
-    """Only the editor uses the cookie session: webhooks and monitors skip opening and
-    signing one on every request (a hop is answered faster, and no cookie is ever set)."""
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, which build their signer only when a request brings
+    a cookie: gateways and monitors bring none, and their session stays an empty one."""
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if not request.path.startswith("/editor"):
-            return self.make_null_session(app)
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
         return super().open_session(app, request)
-
-
-# No inline script or style anywhere: the editor's JSON data blocks are never executed.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
-
-
-def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def headers(response: Response) -> Response:
-        if request.path.startswith("/ussd/"):  # gateways are not browsers
-            return response
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.is_secure:  # behind TLS (directly, or via a trusted proxy's header)
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
-        return response
 
 
 def register_dispatcher(app: Flask) -> None:

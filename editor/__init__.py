@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, request
+from flask import Blueprint, Flask, abort, current_app, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 
@@ -14,6 +14,7 @@ from ussd.extensions import babel, csrf, db, login_manager
 from ussd.menu.lint import link_name
 from ussd.menu.numerals import is_digits
 from ussd.models import User
+from ussd.security_headers import add_security_headers
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 LANGUAGES = ("en", "fr")
@@ -61,8 +62,23 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+@bp.before_request
+def check_csrf() -> None:
+    """Every change in the editor carries the form's CSRF token (forms and buttons alike)."""
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+
+
+bp.after_request(add_security_headers)
+
+
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    # Browser sessions, sign-in and CSRF belong to the editor's blueprint, not to every
+    # request: Flask-Login is attached without its app-wide hook, which only maintains
+    # remember-me cookies (the editor never sets one: a sign-in lasts a browser session),
+    # and CSRFProtect checks nothing by default (check_csrf above does, for the editor).
+    app.login_manager = login_manager  # type: ignore[attr-defined]
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.login_view = "editor.login"
     login_manager.login_message = None  # the login page says enough
     login_manager.session_protection = "strong"
@@ -74,6 +90,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale, link_name=link_name, translate=gettext, language_label=language_label
     )
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
 
     app.register_blueprint(bp)

@@ -6,7 +6,6 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import (
-    current_app,
     flash,
     make_response,
     redirect,
@@ -37,7 +36,7 @@ from editor.users import (
     throttle_keys,
     throttled,
 )
-from ussd.extensions import db, limiter
+from ussd.extensions import db
 from ussd.models import User
 from ussd.privacy.retention import audit
 
@@ -62,7 +61,6 @@ def _stay_signed_in(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("editor.menus"))

@@ -40,7 +40,6 @@ def base_config(uri: str, **extra: Any) -> dict[str, Any]:
         "MENU_CACHE_SECONDS": 0.0,
         "DEFAULT_PHONE_REGION": "SN",
         "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,  # one limiter serves every test app: enabled where tested
     }
     config.update(extra)
     return config

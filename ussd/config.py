@@ -159,17 +159,11 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "this in 24 hours is told to try later, so a prank caller cannot flood the agents",
     ),
     (
-        "LOGIN_RATE_LIMIT",
-        str,
-        "10 per minute;100 per hour",
-        "editor sign-in attempts allowed per address (Flask-Limiter syntax)",
-    ),
-    (
         "RATELIMIT_STORAGE_URI",
         str,
         "memory://",
-        "where rate-limit counters live: memory:// "
-        "per process, or redis://host:6379 shared by every process and host",
+        "where the failed sign-in counters live: memory:// keeps them in the "
+        "database (shared by every process and host), redis://host:6379 in Redis",
     ),
     (
         "RETENTION_DAYS",

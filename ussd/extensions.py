@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,5 +28,3 @@ migrate = Migrate(render_as_batch=True)  # batch mode: ALTER TABLE on SQLite
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-# Per-address limits (editor sign-in); counters in RATELIMIT_STORAGE_URI.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,8 +1,9 @@
-"""The Flex hand-off outbox: what a finished session becomes, queued in its own transaction.
+"""What a finished session becomes in the outbox: its task attributes and its row.
 
-`queue_handoff` is called by the hop that reaches a hand-off node, inside the transaction
-that ends the session, so a session is never finished without its hand-off (and, by the
-unique constraint on session_id, never with two). Delivery to Twilio is ussd/dispatch.py.
+The hop that reaches a hand-off node inserts this row in the transaction that ends the
+session (ussd/sessions/repository.py), so a session is never finished without its
+hand-off (and, by the unique constraint on session_id, never with two). Delivery to
+Twilio is ussd/handoff/dispatcher.py.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select
-
 from ussd.handoff.dispatcher import waiting_reason
 from ussd.menu.engine import State, compact_json
 from ussd.models import Handoff
-from ussd.sessions.store import Transaction
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")
@@ -81,35 +79,7 @@ def task_attributes(
     return attributes
 
 
-HANDOFFS = Handoff.__table__
-# Built once (the final hop of every session runs them): see ussd/hops.py.
-OPEN_HANDOFF = (
-    select(HANDOFFS.c.id)
-    .where(
-        HANDOFFS.c.phone_hash == bindparam("k_hash"),
-        HANDOFFS.c.kind == "create",
-        HANDOFFS.c.created_at >= bindparam("k_since"),
-        or_(*(HANDOFFS.c.status == s for s in ("pending", "delivering", "delivered"))),
-        and_(*(HANDOFFS.c.task_status != s for s in ("completed", "canceled", "deleted"))),
-    )
-    .order_by(HANDOFFS.c.id.desc())
-    .limit(1)
-)
-INSERT_HANDOFF = insert(HANDOFFS).values(
-    {c.name: bindparam(c.name, type_=c.type) for c in HANDOFFS.columns if c.name != "id"}
-)
-
-
-def open_handoff_for(tx: Transaction, phone_hash: str, since: datetime) -> int | None:
-    """The caller's latest hand-off made after `since` whose task is still open, if any."""
-    prepared = tx.store.prepare("OPEN_HANDOFF", OPEN_HANDOFF)
-    tx.cursor.execute(prepared.sql, prepared.params({"k_hash": phone_hash, "k_since": since}))
-    found = tx.cursor.fetchone()
-    return int(found[0]) if found else None
-
-
-def queue_handoff(
-    tx: Transaction,
+def handoff_row(
     *,
     session_id: int,
     external_id: str,
@@ -122,9 +92,9 @@ def queue_handoff(
     submitted_at: datetime,
     target_id: int | None = None,
     simulation: bool = False,
-) -> None:
-    """Add the hand-off to the outbox: a new task, or (with `target_id`) an update of the
-    caller's open task."""
+) -> dict[str, Any]:
+    """The outbox row of a finished session: a new task, or (with `target_id`) an update
+    of the caller's open task."""
     attributes = task_attributes(
         external_id=external_id,
         phone=phone,
@@ -135,7 +105,7 @@ def queue_handoff(
         submitted_at=submitted_at,
         simulation=simulation,
     )
-    values: dict[str, Any] = dict.fromkeys(c.name for c in HANDOFFS.columns)
+    values: dict[str, Any] = dict.fromkeys(c.name for c in Handoff.__table__.columns)
     values.update(
         {
             "session_id": session_id,
@@ -154,4 +124,4 @@ def queue_handoff(
         }
     )
     values.update({key: str(attributes.get(key) or "")[:100] for key in PINNED_KEYS})
-    tx.execute(tx.store.prepare("INSERT_HANDOFF", INSERT_HANDOFF), values)
+    return values

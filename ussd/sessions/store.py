@@ -1,8 +1,8 @@
-"""The hot path's database access: a hop's few statements, compiled once, run by the driver.
+"""How the hot path runs its statements: compiled once per database, run by the driver.
 
 A hop is one or two tiny statements (read the session, write it back) on a single row. Run
-through the ORM Session, SQLAlchemy's per-execution machinery cost ~200 µs of a ~700 µs hop
-(measured: docs/performance.md); run by the DB-API driver they cost ~30 µs. So the hop's
+through the ORM Session, SQLAlchemy's per-execution machinery was a large share of a hop
+(docs/performance.md); run by the DB-API driver it is a small one. So the hop's
 statements are still built with SQLAlchemy Core (`select`, `insert`, `update` on the
 tables of ussd/models.py), compiled once per dialect with named parameters, and executed on
 a pooled DB-API connection in one transaction; values go through the same bind and result
@@ -108,20 +108,30 @@ class Transaction:
     def __init__(self, store: Store, connection: Any):
         self.store = store
         self.connection = connection
-        self.cursor = connection.cursor()
+        self._cursor = connection.cursor()
 
     def execute(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
-        self.cursor.execute(prepared.sql, prepared.params(values))
-        return int(self.cursor.rowcount)
+        """Run a write; the number of rows it changed."""
+        self._cursor.execute(prepared.sql, prepared.params(values))
+        return int(self._cursor.rowcount)
 
     def rows(self, prepared: Prepared, values: Mapping[str, Any]) -> list[Record]:
-        self.cursor.execute(prepared.sql, prepared.params(values))
-        return [prepared.row(raw) for raw in self.cursor.fetchall()]
+        self._cursor.execute(prepared.sql, prepared.params(values))
+        return [prepared.row(raw) for raw in self._cursor.fetchall()]
+
+    def scalar_or_none(self, prepared: Prepared, values: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        self._cursor.execute(prepared.sql, prepared.params(values))
+        found = self._cursor.fetchone()
+        return found[0] if found else None
+
+    def scalar(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
+        """A count (or any integer the statement always returns)."""
+        return int(self.scalar_or_none(prepared, values))
 
     def insert(self, prepared: Prepared, values: Mapping[str, Any]) -> int:
         """Insert and return the new primary key (the statement ends in RETURNING id)."""
-        self.cursor.execute(prepared.sql, prepared.params(values))
-        return int(self.cursor.fetchone()[0])
+        return self.scalar(prepared, values)
 
     def commit(self) -> None:
         self.connection.commit()
