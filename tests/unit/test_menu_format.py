@@ -126,3 +126,58 @@ def test_demo_round_trips():
 def test_text_shorthand_for_all_languages():
     parsed = parse_menu(doc({"id": "a", "kind": "end", "text": "Bye"}, languages=["en", "fr"]))
     assert parsed.nodes["a"].text == {"*": "Bye"}
+
+
+def test_validation_settings_describe_every_field_of_validation():
+    from dataclasses import fields
+
+    from ussd.menu.document import VALIDATION_SETTINGS, Validation
+
+    assert [s.name for s in VALIDATION_SETTINGS] == [f.name for f in fields(Validation)]
+    assert all(s.default == f.default for s, f in zip(VALIDATION_SETTINGS, fields(Validation)))
+
+
+def ask(**validation):
+    return doc({"id": "a", "kind": "input", "key": "k", "text": "?", "validation": validation})
+
+
+@pytest.mark.parametrize(
+    ("validation", "problem"),
+    [
+        ({"type": None}, "node a.validation.type: one of text, number, phone, date, pattern"),
+        ({"min_length": -1}, "node a.validation.min_length: a whole number from 0 to 500"),
+        ({"max_length": 501}, "node a.validation.max_length: a whole number from 0 to 500"),
+        ({"max_length": True}, "node a.validation.max_length: a whole number from 0 to 500"),
+        ({"min": 10**16}, "node a.validation.min: a number between -10^15 and 10^15"),
+        ({"max": float("nan")}, "node a.validation.max: a number between -10^15 and 10^15"),
+        ({"max": "9"}, "node a.validation.max: a number between -10^15 and 10^15"),
+        ({"type": "pattern"}, "node a.validation.pattern: required for type pattern"),
+        ({"region": "sn"}, "node a.validation.region: a two-letter country code such as SN"),
+        ({"date_format": "D/M/Y"}, "node a.validation.date_format: one of DD/MM/YYYY, MM/DD"),
+        ({"colour": "red"}, "node a.validation: unknown field(s) colour"),
+    ],
+)
+def test_each_validation_setting_says_what_it_takes(validation, problem):
+    with pytest.raises(MenuFormatError) as info:
+        parse_menu(ask(**validation))
+    assert [p for p in info.value.problems if problem in p], info.value.problems
+
+
+def test_every_validation_setting_round_trips_and_defaults_are_left_out():
+    every = {
+        "type": "number",
+        "min_length": 0,
+        "max_length": 12,
+        "min": -2.5,
+        "max": 10**15,
+        "integer": False,
+        "pattern": "[0-9]+",
+        "region": "SN",
+        "date_format": "YYYY-MM-DD",
+        "not_future": True,
+    }
+    parsed = parse_menu(ask(**every))
+    assert menu_to_dict(parsed)["nodes"][0]["validation"] == every
+    assert parse_menu(menu_to_dict(parsed)) == parsed
+    defaults = parse_menu(ask(integer=1, not_future=0, date_format="DD/MM/YYYY"))
+    assert menu_to_dict(defaults)["nodes"][0]["validation"] == {"type": "text"}

@@ -3,7 +3,7 @@
 The format is documented in docs/menu-format.md. `parse_menu` checks the *shape* of a
 document (types, required fields, known kinds) and raises MenuFormatError listing every
 problem with its path; whether the menu makes sense (links, reachability, translations,
-screen budgets) is the lint's job (ussd/lint.py), because a draft may be unfinished.
+screen budgets) is the lint's job (ussd/menu/lint.py), because a draft may be unfinished.
 Pure: no Flask, no database.
 """
 
@@ -59,6 +59,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Validation:
+    """How an input node checks an answer. Its fields are described by VALIDATION_SETTINGS."""
+
     type: str = "text"
     min_length: int | None = None
     max_length: int | None = None
@@ -69,6 +71,72 @@ class Validation:
     region: str | None = None  # default region for phone numbers without a country code
     date_format: str = "DD/MM/YYYY"
     not_future: bool = False
+
+
+# Bounds beyond this are typing mistakes, and no caller could type them on a screen anyway.
+MAX_BOUND = 10**15
+MAX_LENGTH = 500  # characters: longer than any screen a caller types on
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One field of `Validation` as a document spells it: its name, the kind of value it takes
+    ("choice", "count", "number", "flag", "pattern" or "region") and the values accepted."""
+
+    name: str
+    kind: str
+    choices: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+    at_most: str | None = None  # the setting this one must not exceed (a lower bound's upper)
+
+    @property
+    def default(self) -> Any:
+        return getattr(_DEFAULT_VALIDATION, self.name)
+
+    def accepts(self, value: Any) -> bool:
+        """Whether a value given in a document is one this setting takes. A flag takes
+        anything (read as true or false); a pattern is checked against the input type."""
+        if self.kind == "choice":
+            return value in self.choices
+        if self.kind in ("count", "number"):
+            kinds = int if self.kind == "count" else int | float
+            return (
+                isinstance(value, kinds)
+                and not isinstance(value, bool)
+                and self.low <= value <= self.high  # also refuses NaN and infinities
+            )
+        if self.kind == "region":
+            return isinstance(value, str) and re.fullmatch(r"[A-Z]{2}", value) is not None
+        return True
+
+    @property
+    def expects(self) -> str:
+        """What the setting takes, for a problem found in a document."""
+        if self.kind == "choice":
+            return f"one of {', '.join(self.choices)}"
+        if self.kind == "count":
+            return f"a whole number from {self.low} to {self.high}"
+        if self.kind == "number":
+            return "a number between -10^15 and 10^15"
+        return "a two-letter country code such as SN"
+
+
+_DEFAULT_VALIDATION = Validation()
+# Every field of `Validation`, in its order: the parser, the serialiser, the lint and the
+# editor's form all work from this list.
+VALIDATION_SETTINGS = (
+    Setting("type", "choice", choices=INPUT_TYPES),
+    Setting("min_length", "count", high=MAX_LENGTH, at_most="max_length"),
+    Setting("max_length", "count", high=MAX_LENGTH),
+    Setting("min", "number", low=-MAX_BOUND, high=MAX_BOUND, at_most="max"),
+    Setting("max", "number", low=-MAX_BOUND, high=MAX_BOUND),
+    Setting("integer", "flag"),
+    Setting("pattern", "pattern"),
+    Setting("region", "region"),
+    Setting("date_format", "choice", choices=DATE_FORMATS),
+    Setting("not_future", "flag"),
+)
 
 
 @dataclass(frozen=True)
@@ -331,92 +399,41 @@ def _parse_node(raw: Any, where: str, problems: list[str]) -> Node | None:
     return Node(**common)
 
 
-# Bounds beyond this are typing mistakes, and no caller could type them on a screen anyway.
-MAX_BOUND = 10**15
-
-
 def _validation(raw: Any, where: str, problems: list[str]) -> Validation:
     if not isinstance(raw, dict):
         problems.append(f"{where}.validation: an object")
         return Validation()
     where = f"{where}.validation"
-    _unknown(
-        raw,
-        {
-            "type",
-            "min_length",
-            "max_length",
-            "min",
-            "max",
-            "integer",
-            "pattern",
-            "region",
-            "date_format",
-            "not_future",
-        },
-        where,
-        problems,
-    )
-    vtype = raw.get("type", "text")
-    if vtype not in INPUT_TYPES:
-        problems.append(f"{where}.type: one of {', '.join(INPUT_TYPES)}")
-        vtype = "text"
-    ints: dict[str, int | None] = {}
-    for name in ("min_length", "max_length"):
-        value = raw.get(name)
-        if value is not None and (
-            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 500
-        ):
-            problems.append(f"{where}.{name}: a whole number from 0 to 500")
-            value = None
-        ints[name] = value
-    nums: dict[str, float | None] = {}
-    for name in ("min", "max"):
-        value = raw.get(name)
-        if value is not None and (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not -MAX_BOUND <= value <= MAX_BOUND  # also refuses NaN and infinities
-        ):
-            problems.append(f"{where}.{name}: a number between -10^15 and 10^15")
-            value = None
-        nums[name] = value
-    pattern = raw.get("pattern")
+    _unknown(raw, {s.name for s in VALIDATION_SETTINGS}, where, problems)
+    values: dict[str, Any] = {}
+    for setting in VALIDATION_SETTINGS:
+        value = raw.get(setting.name, setting.default)
+        if setting.kind == "flag":
+            value = bool(value)
+        elif setting.kind == "pattern":
+            value = _pattern(value, values["type"], where, problems)
+        elif value != setting.default and not setting.accepts(value):
+            problems.append(f"{where}.{setting.name}: {setting.expects}")
+            value = setting.default
+        values[setting.name] = value
+    return Validation(**values)
+
+
+def _pattern(pattern: Any, vtype: str, where: str, problems: list[str]) -> str | None:
+    """A pattern is required, and must be one we can match safely, for the type pattern."""
     if vtype == "pattern":
         if not isinstance(pattern, str) or not pattern:
             problems.append(f"{where}.pattern: required for type pattern")
-            pattern = None
-        else:
-            try:
-                compiled(pattern)
-            except PatternError as exc:
-                problems.append(
-                    f"{where}.pattern: not a pattern we can match safely ({exc}; "
-                    "backreferences and lookarounds are not supported)"
-                )
-                pattern = None
-    date_format = raw.get("date_format", "DD/MM/YYYY")
-    if date_format not in DATE_FORMATS:
-        problems.append(f"{where}.date_format: one of {', '.join(DATE_FORMATS)}")
-        date_format = "DD/MM/YYYY"
-    region = raw.get("region")
-    if region is not None and (
-        not isinstance(region, str) or not re.fullmatch(r"[A-Z]{2}", region)
-    ):
-        problems.append(f"{where}.region: a two-letter country code such as SN")
-        region = None
-    return Validation(
-        type=vtype,
-        min_length=ints["min_length"],
-        max_length=ints["max_length"],
-        min=nums["min"],
-        max=nums["max"],
-        integer=bool(raw.get("integer", True)),
-        pattern=pattern if isinstance(pattern, str) else None,
-        region=region,
-        date_format=date_format,
-        not_future=bool(raw.get("not_future", False)),
-    )
+            return None
+        try:
+            compiled(pattern)
+        except PatternError as exc:
+            problems.append(
+                f"{where}.pattern: not a pattern we can match safely ({exc}; "
+                "backreferences and lookarounds are not supported)"
+            )
+            return None
+    return pattern if isinstance(pattern, str) else None
 
 
 def _condition(raw: Any, where: str, problems: list[str]) -> Condition | None:
@@ -524,24 +541,7 @@ def _node_to_dict(node: Node) -> dict[str, Any]:
                 o["language"] = opt.language
             out["options"].append(o)
     if node.kind == "input":
-        v = node.validation or Validation()
-        vd: dict[str, Any] = {"type": v.type}
-        defaults = Validation()
-        for name in (
-            "min_length",
-            "max_length",
-            "min",
-            "max",
-            "integer",
-            "pattern",
-            "region",
-            "date_format",
-            "not_future",
-        ):
-            value = getattr(v, name)
-            if value != getattr(defaults, name):
-                vd[name] = value
-        out["validation"] = vd
+        out["validation"] = validation_to_dict(node.validation or _DEFAULT_VALIDATION)
         if node.error:
             out["error"] = dict(node.error)
         if node.attempts != 3:
@@ -559,6 +559,15 @@ def _node_to_dict(node: Node) -> dict[str, Any]:
     if node.note:
         out["note"] = node.note
     return out
+
+
+def validation_to_dict(v: Validation) -> dict[str, Any]:
+    """The type, and every other setting that differs from its default."""
+    return {
+        s.name: getattr(v, s.name)
+        for s in VALIDATION_SETTINGS
+        if s.name == "type" or getattr(v, s.name) != s.default
+    }
 
 
 def _condition_to_dict(c: Condition) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Edits of a menu document (its JSON form): add, replace, rename, move and delete nodes.
 
 Pure functions: each takes the document as a dict and returns a new dict; the caller
-parses the result with menu.parse_menu, so an edit can never store a malformed draft.
+parses the result with ussd.menu.document.parse_menu, so an edit can never store a
+malformed draft.
 """
 
 from __future__ import annotations

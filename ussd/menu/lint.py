@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ussd.menu.document import MenuDocument, Node
+from ussd.menu.document import VALIDATION_SETTINGS, MenuDocument, Node
 from ussd.menu.engine import CompiledMenu, localized
 from ussd.menu.gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
 from ussd.menu.texts import (
@@ -150,6 +150,13 @@ def _check_dead_end(node: Node, add: Add) -> None:
         add("error", node.id, N_("no default node for when no rule matches"))
 
 
+# What is said when a lower bound exceeds its upper one (Setting.at_most), per lower bound.
+_OVER_THE_MAXIMUM = {
+    "min_length": N_("the minimum length is greater than the maximum length"),
+    "min": N_("the minimum is greater than the maximum"),
+}
+
+
 def _check_node_settings(node: Node, doc: MenuDocument, add: Add) -> None:
     if node.kind == "menu":
         values = [o.value for o in node.options]
@@ -172,10 +179,12 @@ def _check_node_settings(node: Node, doc: MenuDocument, add: Add) -> None:
                 )
     if node.kind == "input" and node.validation:
         v = node.validation
-        if v.min is not None and v.max is not None and v.min > v.max:
-            add("error", node.id, N_("the minimum is greater than the maximum"))
-        if v.min_length is not None and v.max_length is not None and v.min_length > v.max_length:
-            add("error", node.id, N_("the minimum length is greater than the maximum length"))
+        for setting in VALIDATION_SETTINGS:
+            if setting.at_most is None:
+                continue
+            low, high = getattr(v, setting.name), getattr(v, setting.at_most)
+            if low is not None and high is not None and low > high:
+                add("error", node.id, _OVER_THE_MAXIMUM[setting.name])
         if v.type == "number" and (v.min is None or v.min <= 0) and (v.max is None or v.max >= 0):
             add(
                 "warning",
