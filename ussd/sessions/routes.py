@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Request, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ussd.extensions import db
@@ -24,9 +24,14 @@ bp = Blueprint("ussd", __name__, url_prefix="/ussd")
 log = logging.getLogger("ussd.sessions.routes")
 
 
+def _request() -> Request:
+    """The request itself rather than Flask's proxy to it: a hop reads it many times."""
+    return request._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
 @bp.before_request
 def check_call() -> Response | None:
-    return guard(request, current_app.config)
+    return guard(_request(), current_app.config)
 
 
 @bp.post("/<gateway_name>")
@@ -35,7 +40,7 @@ def webhook(gateway_name: str) -> Response:
     if gateway is None:
         abort(404)
     try:
-        turn = gateway.parse(request)
+        turn = gateway.parse(_request())
     except BadRequest as exc:
         return plain(400, str(exc))
     screen = answer_or_apologise(f"/ussd/{gateway.name}", turn, gateway)

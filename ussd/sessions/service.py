@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -117,7 +118,7 @@ def answer(
     secret = phone_key(config)
     with transaction() as tx:
         row, earlier, phone = _find(
-            tx, turn, gateway, trace, secret, now - window if resume else None
+            tx, turn, gateway, trace, config, now - window if resume else None
         )
         hop = Hop(
             turn=turn,
@@ -173,7 +174,7 @@ def _find(
     turn: Turn,
     gateway: Gateway,
     trace: Trace,
-    secret: str,
+    config: Mapping[str, Any],
     resume_since: datetime | None,
 ) -> tuple[Record | None, Record | None, str]:
     """The session this request belongs to; on a first request with resume on, the
@@ -187,8 +188,8 @@ def _find(
         # the number as stored at the first hop (each worker would parse and hash it anew)
         trace.phone_hash = row.phone_hash
         return row, None, row.phone
-    phone = normalize(turn.phone, current_app.config.get("DEFAULT_PHONE_REGION") or None)
-    trace.phone_hash = phone_hash(phone, secret)
+    phone = normalize(turn.phone, config.get("DEFAULT_PHONE_REGION") or None)
+    trace.phone_hash = phone_hash(phone, phone_key(config))
     earlier = None
     if turn.new_session is False:
         pass  # a continuation of a session we do not know
@@ -322,12 +323,13 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
         tx.commit()
         return Reply(Screen(menu.message(state.lang, "expired"), end=True))
 
-    entry, seen_text = hop.turn.input, row.seen_text
+    entry: str | None = hop.turn.input
+    seen_text = row.seen_text
     if hop.turn.cumulative:
         entry = new_input(hop.turn.input, seen_text)
-        if entry is None:  # an older request replayed, or out of order: repeat where we are
-            return Reply(Screen(row.last_screen, row.last_end))
         seen_text = hop.turn.input
+    if entry is None:  # an older request replayed, or out of order: repeat where we are
+        return Reply(Screen(row.last_screen, row.last_end))
 
     ctx = hop.context(row.service_code)
     version_id = row.menu_version_id
