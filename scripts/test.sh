@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: ruff, mypy, pytest (SQLite always, PostgreSQL too when
+# Set up and run the whole test suite: ruff, mypy, import contracts, pytest (SQLite always, PostgreSQL too when
 # TEST_DATABASE_URL is set), browser tests in Debian's chromium, a benchmark smoke run, a
 # short soak (faults injected, then every request accounted for) and the Flex plugin's tests.
 # Installs what it needs: Python packages in .venv, chromium (apt), the plugin's npm packages.
@@ -19,6 +19,8 @@ echo "==> ruff"
 .venv/bin/ruff check . || failed+=(ruff)
 echo "==> mypy"
 .venv/bin/mypy . || failed+=(mypy)
+echo "==> import contracts (the dependency rule, docs/architecture.md)"
+.venv/bin/lint-imports || failed+=(import-contracts)
 echo "==> pytest${TEST_DATABASE_URL:+ (SQLite and PostgreSQL)}"
 .venv/bin/pytest "$@" || failed+=(pytest)
 echo "==> benchmark smoke run (a few seconds; checks the harness, never timings)"
