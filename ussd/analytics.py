@@ -28,7 +28,6 @@ from ussd.models import (
     DailySessions,
     DailyVisits,
     DailyWaits,
-    Housekeeping,
     MenuVersion,
     UssdSession,
     utcnow,
@@ -68,26 +67,6 @@ def visits_from_trail(
     ]
 
 
-def _claim(name: str, every: timedelta, now: datetime) -> bool:
-    """Run a periodic job at most every `every`, once across all processes and hosts."""
-    row = db.session.get(Housekeeping, name)
-    if row is None:
-        db.session.add(Housekeeping(name=name, ran_at=now))
-        try:
-            db.session.commit()
-        except Exception:  # noqa: BLE001 - another process inserted it first
-            db.session.rollback()
-            return False
-        return True
-    result = db.session.execute(
-        update(Housekeeping)
-        .where(Housekeeping.name == name, Housekeeping.ran_at <= now - every)
-        .values(ran_at=now)
-    )
-    db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
-
-
 def add_to(table: Table, counts: Counter[tuple[Any, ...]], key: list[str], value: str) -> None:
     """counts {key values: n} -> INSERT ... ON CONFLICT (key) DO UPDATE SET value += n."""
     if not counts:
@@ -116,14 +95,12 @@ def add_wait(created_at: datetime, menu_id: int | None, wait_seconds: int) -> No
     )
 
 
-def sweep(limit: int = 2000, now: datetime | None = None, force: bool = False) -> int:
+def sweep(limit: int = 2000, now: datetime | None = None) -> int:
     """Add the sessions that are over for good to the daily rollups; close idle ones.
 
-    Runs at most every 30 s across all processes unless `force`. Returns sessions swept.
+    Returns the number of sessions swept (ussd/housekeeping.py runs it periodically).
     """
     now = now or utcnow()
-    if not force and not _claim("sweep", timedelta(seconds=30), now):
-        return 0
     config = current_app.config
     timeout = timedelta(seconds=int(config.get("SESSION_TIMEOUT_SECONDS", 180)))
     window = timedelta(minutes=int(config.get("RESUME_WINDOW_MINUTES", 10)))

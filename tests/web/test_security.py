@@ -61,7 +61,7 @@ def test_limits_can_be_turned_off(make_app):
 def test_sign_in_attempts_are_limited_per_address(make_app):
     """One address failing to sign in under many emails is held back (the throttle per
     address: Flask-Limiter is gone, this is what it guarded); other addresses are not."""
-    from editor.users import ADDRESS_THROTTLE
+    from editor.accounts.users import ADDRESS_THROTTLE
 
     app = make_app()
     client = app.test_client()

@@ -13,4 +13,4 @@ def sessions_sweep() -> None:
     """Close idle sessions and write their screen visits for the analytics (also automatic)."""
     from ussd.analytics import sweep
 
-    click.echo(f"Swept {sweep(force=True)} finished session(s).")
+    click.echo(f"Swept {sweep()} finished session(s).")

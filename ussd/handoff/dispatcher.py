@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
+from ussd import housekeeping
 from ussd.extensions import db
 from ussd.handoff.taskrouter import DeliveryError, Gone, Refused, TaskRouter, missing_settings
 from ussd.models import Handoff, utcnow
@@ -310,19 +311,6 @@ def _release(claims: list[tuple[int, str]]) -> None:
         _finish(handoff_id, owner, status="pending", attempts=Handoff.attempts - 1)
 
 
-def housekeeping(now: datetime | None = None) -> None:
-    """Periodic jobs, each run once across all processes: analytics sweep, daily purge."""
-    from ussd.analytics import _claim, sweep
-    from ussd.privacy.retention import purge
-
-    now = now or utcnow()
-    sweep(now=now)
-    if int(current_app.config.get("RETENTION_DAYS", 90)) > 0 and _claim(
-        "purge", timedelta(hours=24), now
-    ):
-        purge(now=now)
-
-
 class Dispatcher:
     """Background delivery in a server process: woken by new hand-offs, else polls."""
 
@@ -383,7 +371,7 @@ class Dispatcher:
                         self._after_pass(dispatch_due(background=True))
                     if time.monotonic() - self._last_housekeeping > 30:
                         self._last_housekeeping = time.monotonic()
-                        housekeeping()
+                        housekeeping.run()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
                 log.error("dispatcher pass failed: %s", type(exc).__name__)
                 time.sleep(min(interval, 5))
