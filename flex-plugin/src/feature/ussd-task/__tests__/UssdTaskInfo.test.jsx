@@ -5,7 +5,9 @@ import { __resetManager } from '@twilio/flex-ui';
 import UssdTaskInfo from '../components/UssdTaskInfo/UssdTaskInfo';
 import * as attributes from '../utils/attributes';
 import {
+  askedThreeTimes,
   customMenuAttributes,
+  customMenuWithoutPinned,
   demoAttributesEnglish,
   demoAttributesFrench,
   makeTask,
@@ -60,7 +62,8 @@ describe('UssdTaskInfo', () => {
     expect(submitted).toMatch(/^Nov 24, 2026, 10:15\sAM$/);
     const details = Object.fromEntries(rowsOf('ussd-details'));
     expect(details).toEqual({
-      Caller: '+254712345678',
+      // grouped as Kenya writes it
+      Caller: '+254 712 345678',
       'Service code': '*384*12#',
       Menu: 'Demo hotline (version 1)',
       Submitted: submitted,
@@ -76,10 +79,11 @@ describe('UssdTaskInfo', () => {
     render(<UssdTaskInfo task={makeTask(demoAttributesFrench)} />);
 
     expect(screen.getByRole('heading', { name: 'Demande USSD' })).toBeInTheDocument();
+    // the caller's own words (a French caller), the language named in French: no English value
     expect(rowsOf('ussd-primary-answers')).toEqual([
-      ['Langue', 'French (choix de l’appelant : « Français »)'],
+      ['Langue', 'Français'],
       ['Lieu', 'Dakar'],
-      ['Type d’aide', 'Shelter (choix de l’appelant : « Abri »)'],
+      ['Type d’aide', 'Abri'],
       ['Rappel demandé', 'Oui'],
     ]);
     expect(screen.getByRole('button', { name: /Rappeler le \+221771234567/ })).toBeInTheDocument();
@@ -151,15 +155,12 @@ describe('UssdTaskInfo', () => {
     expect(rowsOf('ussd-other-answers')).toEqual([['Comment', 'Please hurry']]);
   });
 
-  it('renders a task with missing attributes with "Not given" and dashes', () => {
+  it('renders a task with missing attributes with a short notice and dashes', () => {
     render(<UssdTaskInfo task={makeTask({ channel: 'ussd' })} />);
 
-    expect(rowsOf('ussd-primary-answers')).toEqual([
-      ['Language', 'Not given'],
-      ['Location', 'Not given'],
-      ['Support type', 'Not given'],
-      ['Call back requested', 'Not given'],
-    ]);
+    // no row for a question the request does not answer
+    expect(screen.queryByTestId('ussd-primary-answers')).not.toBeInTheDocument();
+    expect(screen.getByText('No answers came with this request.')).toBeInTheDocument();
     expect(Object.values(Object.fromEntries(rowsOf('ussd-details')))).toEqual(['—', '—', '—', '—', '—']);
     expect(screen.queryByTestId('ussd-other-answers')).not.toBeInTheDocument();
     expect(screen.queryByRole('button')).not.toBeInTheDocument();
@@ -181,12 +182,10 @@ describe('UssdTaskInfo', () => {
     };
     render(<UssdTaskInfo task={makeTask(malformed)} />);
 
-    expect(rowsOf('ussd-primary-answers')).toEqual([
-      ['Language', 'Not given'],
-      ['Location', 'Not given'],
-      ['Support type', 'Not given'],
-      ['Call back requested', 'Yes'],
-    ]);
+    // only the pinned field that has a value; unreadable ones are not made into "Not given"
+    expect(rowsOf('ussd-primary-answers')).toEqual([['Call back requested', 'Yes']]);
+    // `answers` that is not a list is said, not dropped silently
+    expect(screen.getByTestId('ussd-answers-unreadable')).toHaveTextContent('Some answers could not be read.');
     const details = Object.fromEntries(rowsOf('ussd-details'));
     expect(details).toMatchObject({ Caller: '12345', Menu: 'Old menu', Submitted: '—', 'Service code': '—' });
   });
@@ -214,7 +213,9 @@ describe('UssdTaskInfo', () => {
   ])('renders %s without crashing', (label, task) => {
     render(<UssdTaskInfo task={task} />);
     expect(screen.getByTestId('ussd-task-info')).toBeInTheDocument();
-    expect(screen.getAllByRole('term').length).toBeGreaterThanOrEqual(9);
+    // at least the five request details (the answers only when there are some)
+    expect(rowsOf('ussd-details')).toHaveLength(5);
+    expect(screen.getAllByRole('term').length).toBeGreaterThanOrEqual(5);
   });
 
   it('hides the call-back button in the supervisor view', () => {
@@ -239,6 +240,119 @@ describe('UssdTaskInfo', () => {
       read.mockRestore();
       error.mockRestore();
     }
+  });
+
+  describe('reading the panel (issue 14, finding 11)', () => {
+    /** The CSS rules that apply to an element (Paste styles through emotion). */
+    const cssOf = (element) =>
+      Array.from(document.styleSheets)
+        .flatMap((sheet) => Array.from(sheet.cssRules))
+        .filter((rule) => rule.selectorText && element.matches(rule.selectorText))
+        .map((rule) => rule.cssText)
+        .join('\n');
+
+    it('shows a French agent the caller’s own words or translated values, never English ones', () => {
+      __resetManager({ localization: { localeTag: 'fr-FR', availableLocales: [] } });
+      const attributes = {
+        ...demoAttributesFrench,
+        answers: [
+          ...demoAttributesFrench.answers,
+          { key: 'household_size', label: '4', value: '4' },
+          { key: 'safe_to_call', label: 'Non', value: 'No' },
+        ],
+      };
+      render(<UssdTaskInfo task={makeTask(attributes)} />);
+
+      const rows = rowsOf('ussd-primary-answers');
+      expect(rows).toEqual([
+        ['Langue', 'Français'],
+        ['Lieu', 'Dakar'],
+        ['Type d’aide', 'Abri'],
+        ['Rappel demandé', 'Oui'],
+      ]);
+      expect(JSON.stringify(rows)).not.toMatch(/French|Shelter|Yes/);
+      expect(rowsOf('ussd-other-answers')).toEqual([
+        ['Household size', '4'],
+        ['Safe to call', 'Non (No)'],
+      ]);
+    });
+
+    it('names the caller’s language in the agent’s language', () => {
+      __resetManager({ localization: { localeTag: 'fr-FR', availableLocales: [] } });
+      render(<UssdTaskInfo task={makeTask({ ...demoAttributesEnglish, language: 'Wolof', answers: [] })} />);
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers')).Langue).toBe('Wolof');
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers'))['Type d’aide']).toBe('Food and clothing');
+    });
+
+    it('lines labels and values up in two columns', () => {
+      render(<UssdTaskInfo task={makeTask(customMenuAttributes)} />);
+
+      const rows = screen.getAllByRole('term').map((term) => term.parentNode);
+      rows.forEach((row) => {
+        expect(row.children).toHaveLength(2);
+        expect(cssOf(row)).toMatch(/display: grid;/);
+        expect(cssOf(row)).toMatch(/grid-template-columns: minmax\(0, 2fr\) minmax\(0, 3fr\);/);
+      });
+    });
+
+    it('groups the caller’s number as the country writes it', () => {
+      render(<UssdTaskInfo task={makeTask(demoAttributesFrench)} />);
+      expect(Object.fromEntries(rowsOf('ussd-details')).Caller).toBe('+221 77 123 45 67');
+    });
+
+    it('wraps a long session id inside its column instead of overflowing a narrow panel', () => {
+      const long = `ATUid_${'0123456789abcdef'.repeat(4)}`;
+      render(<UssdTaskInfo task={makeTask({ ...demoAttributesEnglish, ussd_session_id: long })} />);
+
+      const value = screen.getByText(long);
+      expect(value.tagName).toBe('DD');
+      expect(cssOf(value)).toMatch(/word-break: break-word;/);
+      expect(cssOf(value.parentNode)).toMatch(/minmax\(0, 3fr\)/);
+    });
+
+    it('shows only the pinned fields a custom menu asked', () => {
+      render(<UssdTaskInfo task={makeTask(customMenuWithoutPinned)} />);
+
+      // language comes from the session; callback was asked; location and support type never were
+      expect(rowsOf('ussd-primary-answers')).toEqual([
+        ['Language', 'English'],
+        ['Call back requested', 'No'],
+      ]);
+      expect(screen.queryByText('Support type')).not.toBeInTheDocument();
+      expect(screen.queryByText('Not given')).not.toBeInTheDocument();
+    });
+
+    it('does not repeat a value that equals its label but for case ("No", not "No (no)")', () => {
+      render(<UssdTaskInfo task={makeTask(customMenuWithoutPinned)} />);
+      expect(rowsOf('ussd-other-answers')).toEqual([
+        ['Household size', '5'],
+        ['Safe to call', 'No'],
+      ]);
+    });
+
+    it('offers no call back on a task from the menu simulator', () => {
+      render(<UssdTaskInfo task={makeTask({ ...demoAttributesFrench, simulation: true })} />);
+      expect(screen.getByTestId('ussd-simulation-notice')).toBeInTheDocument();
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers'))['Call back requested']).toBe(
+        'Yes (caller chose “Oui”)',
+      );
+      expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    });
+
+    it('says so when answers is not a list, instead of showing nothing', () => {
+      render(<UssdTaskInfo task={makeTask({ ...demoAttributesEnglish, answers: { language: 'English' } })} />);
+      expect(screen.getByTestId('ussd-answers-unreadable')).toHaveTextContent('Some answers could not be read.');
+      // the pinned attributes still show
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers')).Location).toBe('Nairobi');
+    });
+
+    it('says so in French too', () => {
+      __resetManager({ localization: { localeTag: 'fr-FR', availableLocales: [] } });
+      render(<UssdTaskInfo task={makeTask({ ...demoAttributesEnglish, answers: 'language=English' })} />);
+      expect(screen.getByTestId('ussd-answers-unreadable')).toHaveTextContent(
+        'Certaines réponses n’ont pas pu être lues.',
+      );
+    });
   });
 
   describe('test requests from the menu simulator (`simulation`)', () => {
@@ -319,59 +433,138 @@ describe('UssdTaskInfo', () => {
   });
 
   describe('repeat requests (`updates`)', () => {
-    it('shows a repeat request below the first one, with its time and answers', () => {
-      render(<UssdTaskInfo task={makeTask(repeatAttributes)} />);
+    const requestTitles = () =>
+      screen.getAllByTestId('ussd-request').map((section) => section.getAttribute('aria-label'));
 
-      // TZ=UTC: 11:02Z is 11:02 local time; same day as the first request, so no date.
-      const time = timeOf('2026-11-24T11:02:00Z', 'en-US');
-      expect(time).toMatch(/^11:02\sAM$/);
-      const section = screen.getByRole('region', { name: `Asked again at ${time}` });
-      expect(within(section).getByRole('heading', { name: `Asked again at ${time}` })).toBeInTheDocument();
-      expect(rowsIn(section)).toEqual([
-        ['Language', 'English'],
-        ['Location', 'Touba (changed)'],
-        ['Support type', 'Legal (changed)'],
-        ['Call back requested', 'Yes (changed)'],
-      ]);
-      expect(within(section).getByText('USSD session ATUid_999')).toBeInTheDocument();
+    it('shows the latest answers at the top with "Asked 3 times" and what changed since the previous request', () => {
+      render(<UssdTaskInfo task={makeTask(askedThreeTimes)} />);
 
-      // The first request is still shown as it was, above the repeat request.
-      expect(Object.fromEntries(rowsOf('ussd-primary-answers'))).toEqual({
-        Language: 'English',
-        Location: 'Nairobi',
-        'Support type': 'Food and clothing',
-        // the merged top-level "Yes", without the first request's "No" as the caller's wording
-        'Call back requested': 'Yes',
-      });
-      expect(screen.getByTestId('ussd-details').compareDocumentPosition(section)).toBe(
+      const asked = screen.getByTestId('ussd-asked-again');
+      expect(asked).toHaveTextContent('Asked 3 times');
+      expect(asked).toHaveTextContent(
+        `Latest answers first (request 3, ${timeOf('2026-11-24T11:30:00Z', 'en-US')}). Every request is listed below.`,
+      );
+      // above the answers
+      expect(asked.compareDocumentPosition(screen.getByTestId('ussd-primary-answers'))).toBe(
         Node.DOCUMENT_POSITION_FOLLOWING,
       );
-      // the repeat request asked for a call back: the button is there
-      expect(screen.getByRole('button', { name: /Call back \+254712345678/ })).toBeInTheDocument();
+      // the latest answers, not the first request's (Dakar · Shelter); the value
+      // before each change is written out, not only in a tooltip
+      expect(rowsOf('ussd-primary-answers')).toEqual([
+        ['Language', 'English'],
+        ['Location', 'Touba changed in request 2, was “Dakar”'],
+        ['Support type', 'Food and clothing changed in request 3, was “Legal”'],
+        // the call back came from a repeat request, and says so
+        ['Call back requested', 'Yes changed in request 2, was “No”'],
+      ]);
+      expect(screen.getAllByTestId('ussd-latest-change').every((note) => !note.hasAttribute('title'))).toBe(true);
+      // what changed in the latest request stands out
+      const supportType = screen.getByTestId('ussd-field-support_type');
+      expect(within(supportType).getByText('Food and clothing').tagName).toBe('STRONG');
+      expect(within(screen.getByTestId('ussd-field-location')).getByText('Touba').tagName).not.toBe('STRONG');
+      expect(screen.getByRole('button', { name: /Call back \+221771234567/ })).toBeInTheDocument();
+      // the first request's time and session stay in the details, named as the first request's
+      const details = Object.fromEntries(rowsOf('ussd-details'));
+      expect(details['First request']).toBe(formatted('2026-11-24T10:15:00Z', 'en-US'));
+      expect(details['USSD session']).toBe('ATUid_1000');
     });
 
-    it('shows repeat requests in French for a French-speaking agent', () => {
+    it('lists every request newest first, each compared with the previous one', () => {
+      render(<UssdTaskInfo task={makeTask(askedThreeTimes)} />);
+
+      const all = screen.getByRole('region', { name: 'Every request (3)' });
+      expect(screen.getByTestId('ussd-details').compareDocumentPosition(all)).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
+      expect(requestTitles()).toEqual([
+        `Request 3 · ${timeOf('2026-11-24T11:30:00Z', 'en-US')}`,
+        `Request 2 · ${timeOf('2026-11-24T11:02:00Z', 'en-US')}`,
+        `Request 1 · ${timeOf('2026-11-24T10:15:00Z', 'en-US')}`,
+      ]);
+      const [third, second, first] = screen.getAllByTestId('ussd-request');
+      // compared with request 2 (Legal), not with the first request (Shelter)
+      expect(rowsIn(third)).toEqual([
+        ['Language', 'English'],
+        ['Location', 'Touba'],
+        ['Support type', 'Food and clothing was “Legal”'],
+        ['Call back requested', 'Yes'],
+      ]);
+      expect(rowsIn(second)).toEqual([
+        ['Language', 'English'],
+        ['Location', 'Touba was “Dakar”'],
+        ['Support type', 'Legal was “Shelter”'],
+        ['Call back requested', 'Yes was “No”'],
+      ]);
+      expect(rowsIn(first)).toEqual([
+        ['Language', 'English'],
+        ['Location', 'Dakar'],
+        ['Support type', 'Shelter'],
+        ['Call back requested', 'No'],
+      ]);
+      expect(within(third).getByText('USSD session ATUid_1002')).toBeInTheDocument();
+      expect(within(first).getByText('USSD session ATUid_1000')).toBeInTheDocument();
+      expect(within(second).getAllByTestId('ussd-changed')).toHaveLength(3);
+      expect(within(first).queryByTestId('ussd-changed')).not.toBeInTheDocument();
+    });
+
+    it('says a call back first asked for in a repeat request was added there', () => {
+      const attributes = {
+        ...askedThreeTimes,
+        answers: askedThreeTimes.answers.filter((answer) => answer.key !== 'callback'),
+      };
+      render(<UssdTaskInfo task={makeTask(attributes)} />);
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers'))['Call back requested']).toBe(
+        'Yes added in request 2',
+      );
+    });
+
+    it('offers no call back when the latest request no longer asks for one', () => {
+      const [firstRepeat, latest] = askedThreeTimes.updates;
+      const attributes = {
+        ...askedThreeTimes,
+        updates: [
+          firstRepeat,
+          { ...latest, answers: latest.answers.map((a) => (a.key === 'callback' ? { ...a, label: 'No', value: 'No' } : a)) },
+        ],
+      };
+      render(<UssdTaskInfo task={makeTask(attributes)} />);
+      expect(Object.fromEntries(rowsOf('ussd-primary-answers'))['Call back requested']).toBe(
+        'No changed in request 3, was “Yes”',
+      );
+      expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    });
+
+    it('shows a repeat request in French for a French-speaking agent', () => {
       __resetManager({ localization: { localeTag: 'fr-FR', availableLocales: [] } });
       render(<UssdTaskInfo task={makeTask(repeatAttributes)} />);
 
       const time = timeOf('2026-11-24T11:02:00Z', 'fr-FR');
       expect(time).toBe('11:02');
-      const section = screen.getByRole('region', { name: 'Nouvelle demande à 11:02' });
+      expect(screen.getByTestId('ussd-asked-again')).toHaveTextContent('Demandé 2 fois');
+      expect(screen.getByTestId('ussd-asked-again')).toHaveTextContent(
+        'Dernières réponses en premier (demande 2, 11:02). Chaque demande est listée plus bas.',
+      );
+      expect(rowsOf('ussd-primary-answers')).toEqual([
+        // an English-speaking caller: the language named in French, with the caller's word
+        ['Langue', 'Anglais (choix de l’appelant : « English »)'],
+        ['Lieu', 'Touba modifié dans la demande 2, avant : « Nairobi »'],
+        ['Type d’aide', 'Legal modifié dans la demande 2, avant : « Food and clothing »'],
+        ['Rappel demandé', 'Oui (choix de l’appelant : « Yes ») modifié dans la demande 2, avant : « Non »'],
+      ]);
+      expect(screen.getByRole('region', { name: 'Toutes les demandes (2)' })).toBeInTheDocument();
+      const section = screen.getByRole('region', { name: 'Demande 2 · 11:02' });
+      expect(within(section).getByRole('heading', { name: 'Demande 2 · 11:02' })).toBeInTheDocument();
       expect(rowsIn(section)).toEqual([
-        ['Langue', 'English'],
-        ['Lieu', 'Touba (modifié)'],
-        ['Type d’aide', 'Legal (modifié)'],
-        // as in the first request's rows: the caller's own wording when it is not the agent's
-        ['Rappel demandé', 'Oui (choix de l’appelant : « Yes ») (modifié)'],
+        ['Langue', 'Anglais (choix de l’appelant : « English »)'],
+        ['Lieu', 'Touba avant : « Nairobi »'],
+        ['Type d’aide', 'Legal avant : « Food and clothing »'],
+        ['Rappel demandé', 'Oui (choix de l’appelant : « Yes ») avant : « Non »'],
       ]);
       expect(within(section).getByText('Session USSD ATUid_999')).toBeInTheDocument();
-      expect(within(section).getAllByTestId('ussd-repeat-changed')[0]).toHaveAttribute(
-        'title',
-        'Première demande : Nairobi',
+      expect(Object.fromEntries(rowsOf('ussd-details'))['Première demande']).toBe(
+        formatted('2026-11-24T10:15:00Z', 'fr-FR'),
       );
     });
 
-    it('marks only the values that differ from the first request', () => {
+    it('marks only the values that differ from the caller’s previous answer', () => {
       const attributes = {
         ...demoAttributesFrench,
         answers: [...demoAttributesFrench.answers, { key: 'district', label: 'Médina', value: 'Medina' }],
@@ -390,32 +583,71 @@ describe('UssdTaskInfo', () => {
               { key: 'household_size', label: '4', value: '4' },
             ],
           },
-          { ...repeatUpdate, answers: [{ key: 'location', label: 'Touba', value: 'Touba' }] },
+          {
+            ...repeatUpdate,
+            answers: [
+              { key: 'location', label: 'Touba', value: 'Touba' },
+              { key: 'support_type', label: 'Juridique', value: 'Legal' },
+            ],
+          },
         ],
       };
       render(<UssdTaskInfo task={makeTask(attributes)} />);
 
-      const sections = screen.getAllByTestId('ussd-repeat-request');
-      expect(sections.map((section) => section.getAttribute('aria-label'))).toEqual([
-        `Asked again at ${timeOf('2026-11-24T10:40:00Z', 'en-US')}`,
-        `Asked again at ${timeOf('2026-11-24T11:02:00Z', 'en-US')}`,
+      expect(requestTitles()).toEqual([
+        `Request 3 · ${timeOf('2026-11-24T11:02:00Z', 'en-US')}`,
+        `Request 2 · ${timeOf('2026-11-24T10:40:00Z', 'en-US')}`,
+        `Request 1 · ${timeOf('2026-11-24T10:15:00Z', 'en-US')}`,
       ]);
-      expect(rowsIn(sections[0])).toEqual([
-        ['Language', 'french'],
+      const [third, second] = screen.getAllByTestId('ussd-request');
+      expect(rowsIn(second)).toEqual([
+        ['Language', 'French'],
         ['Location', 'Dakar'],
-        ['Support type', 'Health (caller chose “Santé”) (changed)'],
+        ['Support type', 'Health (caller chose “Santé”) was “Shelter”'],
         ['Call back requested', 'Yes (caller chose “Oui”)'],
-        ['District', 'Plateau (changed)'],
+        ['District', 'Plateau was “Médina”'],
         ['Household size', '4'],
       ]);
-      // the changed value itself is bold, and the marker says what it was
-      const supportType = within(sections[0]).getAllByRole('definition')[2];
+      // the changed value itself is bold, and what it was is written next to it
+      const supportType = within(second).getAllByRole('definition')[2];
       expect(within(supportType).getByText('Health').tagName).toBe('STRONG');
-      expect(within(supportType).getByTestId('ussd-repeat-changed')).toHaveAttribute('title', 'First request: Shelter');
-      expect(within(sections[0]).getByText('Dakar').tagName).not.toBe('STRONG');
-      expect(within(sections[0]).getAllByTestId('ussd-repeat-changed')).toHaveLength(2);
-      // every repeat request is compared with the first request, not with the previous one
-      expect(rowsIn(sections[1])).toEqual([['Location', 'Touba (changed)']]);
+      expect(within(supportType).getByTestId('ussd-changed')).toHaveTextContent('was “Shelter”');
+      expect(within(second).getByText('Dakar').tagName).not.toBe('STRONG');
+      expect(within(second).getAllByTestId('ussd-changed')).toHaveLength(2);
+      // each repeat request is compared with the previous answer, not with the first request's
+      expect(rowsIn(third)).toEqual([
+        ['Location', 'Touba was “Dakar”'],
+        ['Support type', 'Legal (caller chose “Juridique”) was “Health”'],
+      ]);
+      // at the top: the latest of every answer, with where it changed
+      expect(rowsOf('ussd-primary-answers')).toEqual([
+        ['Language', 'French'],
+        ['Location', 'Touba changed in request 3, was “Dakar”'],
+        ['Support type', 'Legal (caller chose “Juridique”) changed in request 3, was “Health”'],
+        ['Call back requested', 'Yes (caller chose “Oui”)'],
+      ]);
+      expect(rowsOf('ussd-other-answers')).toEqual([
+        ['District', 'Plateau changed in request 2, was “Médina”'],
+        ['Household size', '4 added in request 2'],
+      ]);
+    });
+
+    it('skips empty entries of updates instead of adding empty sections', () => {
+      const attributes = {
+        ...demoAttributesEnglish,
+        updates: [{}, { answers: [] }, { submitted_at: '2026-11-24T11:02:00Z', ussd_session_id: 'ATUid_3', answers: [{}] }],
+      };
+      render(<UssdTaskInfo task={makeTask(attributes)} />);
+
+      // no section at all: only the panel's own headings
+      expect(screen.getAllByRole('heading').map((heading) => heading.textContent)).toEqual([
+        'USSD request',
+        'Request details',
+      ]);
+      expect(screen.queryByTestId('ussd-request')).not.toBeInTheDocument();
+      expect(screen.queryByTestId('ussd-requests')).not.toBeInTheDocument();
+      expect(screen.queryByTestId('ussd-asked-again')).not.toBeInTheDocument();
+      expect(Object.fromEntries(rowsOf('ussd-details')).Submitted).toBe(formatted('2026-11-24T10:15:00Z', 'en-US'));
     });
 
     it('renders malformed updates without crashing', () => {
@@ -423,7 +655,7 @@ describe('UssdTaskInfo', () => {
       variants.forEach((updates) => {
         const { unmount } = render(<UssdTaskInfo task={makeTask({ ...demoAttributesEnglish, updates })} />);
         expect(screen.getByTestId('ussd-task-info')).toBeInTheDocument();
-        expect(screen.queryByTestId('ussd-repeat-request')).not.toBeInTheDocument();
+        expect(screen.queryByTestId('ussd-request')).not.toBeInTheDocument();
         expect(screen.queryByTestId('ussd-task-info-fallback')).not.toBeInTheDocument();
         unmount();
       });
@@ -444,37 +676,41 @@ describe('UssdTaskInfo', () => {
       render(<UssdTaskInfo task={makeTask(attributes)} />);
 
       expect(screen.queryByTestId('ussd-task-info-fallback')).not.toBeInTheDocument();
-      const sections = screen.getAllByTestId('ussd-repeat-request');
+      expect(screen.getByTestId('ussd-asked-again')).toHaveTextContent('Asked 4 times');
+      const sections = screen.getAllByTestId('ussd-request');
       expect(sections).toHaveLength(4);
+      const [fourth, third, second, first] = sections;
 
-      // an entry without answers or time still shows that the caller asked again
-      expect(within(sections[0]).getByRole('heading')).toHaveTextContent(/^Asked again$/);
-      expect(within(sections[0]).getByText('No answers came with this request.')).toBeInTheDocument();
-      expect(within(sections[1]).getByRole('heading')).toHaveTextContent(/^Asked again$/);
-      expect(within(sections[1]).getByText('No answers came with this request.')).toBeInTheDocument();
-      expect(within(sections[1]).queryByText(/USSD session/)).not.toBeInTheDocument();
+      // an entry without a time still shows that the caller asked again
+      expect(within(fourth).getByRole('heading')).toHaveTextContent(/^Request 4$/);
+      expect(rowsIn(fourth)).toEqual([['Location', 'Nairobi']]);
 
       // another day than the first request: date and time
-      expect(within(sections[2]).getByRole('heading')).toHaveTextContent(
-        `Asked again on ${formatted('2026-11-25T08:30:00Z', 'en-US')}`,
+      expect(within(third).getByRole('heading')).toHaveTextContent(
+        `Request 3 · ${formatted('2026-11-25T08:30:00Z', 'en-US')}`,
       );
-      expect(rowsIn(sections[2])).toEqual([
+      expect(rowsIn(third)).toEqual([
         ['Answer 1', '5'],
         ['Location', 'Not given'],
       ]);
 
-      expect(within(sections[3]).getByRole('heading')).toHaveTextContent(/^Asked again$/);
-      expect(rowsIn(sections[3])).toEqual([['Location', 'Nairobi']]);
+      // answers that are not a list: said, not dropped
+      expect(within(second).getByRole('heading')).toHaveTextContent(/^Request 2$/);
+      expect(within(second).getByTestId('ussd-answers-unreadable')).toHaveTextContent(
+        'Some answers could not be read.',
+      );
+      expect(within(second).queryByText(/USSD session/)).not.toBeInTheDocument();
+      expect(within(first).getByText('USSD session ATUid_5678')).toBeInTheDocument();
 
-      // the first request is untouched
+      // the location never changed
       expect(Object.fromEntries(rowsOf('ussd-primary-answers')).Location).toBe('Nairobi');
     });
 
     it('reads updates from attributes given as a JSON string', () => {
       render(<UssdTaskInfo task={{ taskSid: 'WT1', attributes: JSON.stringify(repeatAttributes) }} />);
-      expect(screen.getByTestId('ussd-repeat-request')).toHaveAttribute(
+      expect(screen.getAllByTestId('ussd-request')[0]).toHaveAttribute(
         'aria-label',
-        `Asked again at ${timeOf('2026-11-24T11:02:00Z', 'en-US')}`,
+        `Request 2 · ${timeOf('2026-11-24T11:02:00Z', 'en-US')}`,
       );
     });
   });

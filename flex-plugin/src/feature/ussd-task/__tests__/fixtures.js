@@ -96,3 +96,71 @@ export const repeatAttributes = {
   callback: 'Yes',
   updates: [repeatUpdate],
 };
+
+// A caller in Dakar asked for shelter, without a call back; while that task was
+// open they asked twice more (Touba, legal help, call back; then Touba, food).
+// The server merged both into `updates` and turned the top-level `callback`
+// into "Yes"; every other top-level field stays the first request's.
+export const askedThreeTimes = {
+  ...demoAttributesEnglish,
+  name: '+221771234567',
+  from: '+221771234567',
+  service_code: '*123*456#',
+  location: 'Dakar',
+  support_type: 'Shelter',
+  callback: 'Yes',
+  answers: [
+    { key: 'language', label: 'English', value: 'English' },
+    { key: 'location', label: 'Dakar', value: 'Dakar' },
+    { key: 'support_type', label: 'Shelter', value: 'Shelter' },
+    { key: 'callback', label: 'No', value: 'No' },
+  ],
+  ussd_session_id: 'ATUid_1000',
+  submitted_at: '2026-11-24T10:15:00Z',
+  updates: [
+    {
+      submitted_at: '2026-11-24T11:02:00Z',
+      ussd_session_id: 'ATUid_1001',
+      answers: [
+        { key: 'language', label: 'English', value: 'English' },
+        { key: 'location', label: 'Touba', value: 'Touba' },
+        { key: 'support_type', label: 'Legal', value: 'Legal' },
+        { key: 'callback', label: 'Yes', value: 'Yes' },
+      ],
+    },
+    {
+      submitted_at: '2026-11-24T11:30:00Z',
+      ussd_session_id: 'ATUid_1002',
+      answers: [
+        { key: 'language', label: 'English', value: 'English' },
+        { key: 'location', label: 'Touba', value: 'Touba' },
+        { key: 'support_type', label: 'Food and clothing', value: 'Food and clothing' },
+        { key: 'callback', label: 'Yes', value: 'Yes' },
+      ],
+    },
+  ],
+};
+
+// A custom menu that asks no language, location or support type question: the
+// server sends those pinned attributes as null (language falls back to the
+// session's language name).
+export const customMenuWithoutPinned = {
+  channel: 'ussd',
+  type: 'ussd_request',
+  name: '+254712345678',
+  from: '+254712345678',
+  service_code: '*384*77#',
+  language: 'English',
+  location: null,
+  support_type: null,
+  callback: 'No',
+  answers: [
+    { key: 'household_size', label: '5', value: '5' },
+    { key: 'safe_to_call', label: 'No', value: 'no' },
+    { key: 'callback', label: 'No', value: 'No' },
+  ],
+  ussd_session_id: 'ATUid_7777',
+  menu: 'Flood response',
+  menu_version: 3,
+  submitted_at: '2026-11-24T10:15:00Z',
+};

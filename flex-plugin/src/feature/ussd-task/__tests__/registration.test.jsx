@@ -6,7 +6,15 @@ import UssdPlugin, { PLUGIN_NAME } from '../../../UssdPlugin';
 import registerUssdFeature from '..';
 import { createUssdTaskChannel } from '../channel/UssdTaskChannel';
 import { STRINGS } from '../strings';
-import { chatTask, customMenuAttributes, demoAttributesEnglish, demoAttributesFrench, makeTask, voiceTask } from './fixtures';
+import {
+  askedThreeTimes,
+  chatTask,
+  customMenuAttributes,
+  demoAttributesEnglish,
+  demoAttributesFrench,
+  makeTask,
+  voiceTask,
+} from './fixtures';
 
 const ussdTask = makeTask(demoAttributesFrench);
 
@@ -64,20 +72,34 @@ describe('registration with Flex', () => {
     const { TaskListItem, TaskCanvasHeader, IncomingTaskCanvas, TaskCard, Supervisor } = channel.templates;
 
     expect(TaskListItem.secondLine(ussdTask)).toBe('USSD · Dakar · Shelter');
-    expect(TaskListItem.firstLine(ussdTask)).toBe('+221771234567');
+    expect(TaskListItem.firstLine(ussdTask)).toBe('+221 77 123 45 67');
     expect(TaskListItem.secondLine(makeTask(customMenuAttributes))).toBe('USSD · Nairobi · Food and clothing');
     expect(TaskListItem.secondLine(makeTask({ channel: 'ussd', location: 'Thiès' }))).toBe('USSD · Thiès');
     expect(TaskListItem.secondLine(makeTask({ channel: 'ussd' }))).toBe('USSD');
     expect(TaskListItem.firstLine(makeTask({ channel: 'ussd' }))).toBe('Unknown caller');
 
-    expect(TaskCanvasHeader.title(ussdTask)).toBe('+221771234567');
-    expect(IncomingTaskCanvas.firstLine(ussdTask)).toBe('USSD request from +221771234567');
+    expect(TaskCanvasHeader.title(ussdTask)).toBe('+221 77 123 45 67');
+    expect(IncomingTaskCanvas.firstLine(ussdTask)).toBe('USSD request from +221 77 123 45 67');
     expect(IncomingTaskCanvas.secondLine(ussdTask)).toBe('Dakar · Shelter');
     expect(TaskCard.secondLine(makeTask(demoAttributesEnglish))).toBe('USSD · Nairobi · Food and clothing');
-    expect(Supervisor.TaskCanvasHeader.title(ussdTask)).toBe('+221771234567');
+    expect(Supervisor.TaskCanvasHeader.title(ussdTask)).toBe('+221 77 123 45 67');
     // untouched defaults survive
     expect(TaskCanvasHeader.endButton).toBe('HangUp');
     expect(Supervisor.TaskInfoPanel).toEqual({ content: 'SupervisorTaskInfoPanelContent' });
+  });
+
+  it('shows the latest answers in the task list, and how often the caller asked', () => {
+    const [channel] = flex.TaskChannels.register.mock.calls[0];
+    const { TaskListItem, IncomingTaskCanvas, TaskCard } = channel.templates;
+    const task = makeTask(askedThreeTimes);
+
+    // not the first request's "Dakar · Shelter"
+    expect(TaskListItem.secondLine(task)).toBe('USSD · Touba · Food and clothing · asked 3 times');
+    expect(TaskCard.secondLine(task)).toBe('USSD · Touba · Food and clothing · asked 3 times');
+    expect(IncomingTaskCanvas.secondLine(task)).toBe('Touba · Food and clothing · asked 3 times');
+
+    flex.__resetManager({ localization: { localeTag: 'fr-FR' } });
+    expect(TaskListItem.secondLine(task)).toBe('USSD · Touba · Food and clothing · demandé 3 fois');
   });
 
   it('does not modify the default channel templates it starts from', () => {
@@ -95,7 +117,9 @@ describe('registration with Flex', () => {
   it('uses French lines for a French-speaking agent', () => {
     flex.__resetManager({ localization: { localeTag: 'fr-FR' } });
     const channel = createUssdTaskChannel(flex);
-    expect(channel.templates.IncomingTaskCanvas.firstLine(ussdTask)).toBe('Demande USSD de +221771234567');
+    expect(channel.templates.IncomingTaskCanvas.firstLine(ussdTask)).toBe('Demande USSD de +221 77 123 45 67');
+    // the caller's own words (a French caller), not the English value
+    expect(channel.templates.TaskListItem.secondLine(ussdTask)).toBe('USSD · Dakar · Abri');
     expect(channel.templates.TaskListItem.firstLine(makeTask({ channel: 'ussd' }))).toBe('Appelant inconnu');
   });
 

@@ -98,77 +98,156 @@ export const sameValue = (a, b) => toText(a).toLowerCase() === toText(b).toLower
 const isPlainObject = (value) => Boolean(value) && typeof value === 'object' && !Array.isArray(value);
 
 /** The canonical text of an answer: its value, else what the caller saw or typed. */
-const answerText = (answer) => (answer ? answer.value || answer.label : '');
+export const answerText = (answer) => (answer ? answer.value || answer.label : '');
 
 const asksForCallback = (answer) => /^(yes|true|oui|1)$/i.test(answerText(answer));
 
+/** `answers` was sent but is not a list: there were answers, and we cannot show them. */
+const unreadable = (answers) => answers !== undefined && answers !== null && !Array.isArray(answers);
+
 /**
- * Repeat requests merged into this task by the server (`updates`, in order of
- * arrival), each with its answers compared to the first request's: an answer is
- * `changed` when the first request gave a different value for the same key.
- *
- * The first request's value for a key is its answer in the top-level `answers`;
- * without one, the top-level attribute of the same name (only for the pinned
- * fields, and never a `callback` that a repeat request may have turned to "Yes").
- *
- * Anything that is not an array yields []; entries that are not objects are
- * dropped; an entry without usable answers keeps its time with `answers: []`.
+ * The repeat requests merged into this task by the server (`updates`, in order
+ * of arrival). Anything that is not an array yields []; entries that are not
+ * objects, and entries with no answer to show, are dropped (they would only add
+ * empty sections). An entry whose `answers` is not a list is kept, marked
+ * `unreadable`: the caller did ask again.
  */
-const readUpdates = (attributes, firstAnswers) => {
-  if (!Array.isArray(attributes.updates)) {
+const readUpdates = (updates) => {
+  if (!Array.isArray(updates)) {
     return [];
   }
-  const updates = attributes.updates.filter(isPlainObject).map((entry) => ({
-    submittedAt: parseDate(entry.submitted_at),
-    sessionId: toText(entry.ussd_session_id),
-    answers: normalizeAnswers(entry.answers),
-  }));
+  return updates
+    .filter(isPlainObject)
+    .map((entry) => ({
+      submittedAt: parseDate(entry.submitted_at),
+      sessionId: toText(entry.ussd_session_id),
+      answers: normalizeAnswers(entry.answers),
+      unreadable: unreadable(entry.answers),
+    }))
+    .filter((update) => update.unreadable || update.answers.some((answer) => answerText(answer)));
+};
 
-  const callbackRaisedLater = updates.some((update) =>
-    update.answers.some((answer) => answer.key === 'callback' && asksForCallback(answer)),
-  );
-  const firstValue = (key) => {
-    if (!key) {
-      return '';
+/**
+ * What the first request said for each pinned field. The top-level attribute
+ * wins over the answer of the same key (the contract), except `callback` once a
+ * repeat request asked for a call back: the server then turned the top-level
+ * `callback` into "Yes", which says nothing about the first request. The
+ * caller's wording (`label`) only belongs to the value it was given for.
+ */
+const firstPinned = (attributes, answers, callbackRaisedLater) =>
+  PRIMARY_KEYS.reduce((acc, key) => {
+    const answer = findAnswer(answers, key);
+    const topLevel = key === 'callback' && callbackRaisedLater ? '' : toText(attributes[key]);
+    const value = topLevel || answerText(answer);
+    if (!value && !answer) {
+      return acc;
     }
-    const answer = findAnswer(firstAnswers, key);
-    if (answer) {
-      return answerText(answer);
-    }
-    if (!PRIMARY_KEYS.includes(key) || (key === 'callback' && callbackRaisedLater)) {
-      return '';
-    }
-    return toText(attributes[key]);
-  };
+    const matches = answer && (!answer.value || sameValue(answer.value, value));
+    const label = matches && answer.label && answer.label !== value ? answer.label : '';
+    acc[key] = { key, label, value };
+    return acc;
+  }, {});
 
-  return updates.map((update) => ({
-    ...update,
-    answers: update.answers.map((answer) => {
-      const previous = firstValue(answer.key);
+/**
+ * Walks the requests in order of arrival and keeps, for every key, the latest
+ * answer the caller gave. Each answer of a repeat request is compared with the
+ * caller's previous answer for the same key (`previous`, `changed`); the latest
+ * state of a key remembers in which request its value last changed (`since`,
+ * 1-based; 1 is the first request) and what it was before (`previous`).
+ */
+const walkRequests = (requests) => {
+  const state = new Map();
+  const history = requests.map((request, index) => {
+    const number = index + 1;
+    const answers = request.answers.map((answer) => {
+      const before = answer.key ? state.get(answer.key) : undefined;
       const current = answerText(answer);
-      return { ...answer, previous, changed: Boolean(previous && current && !sameValue(previous, current)) };
-    }),
-  }));
+      if (!answer.key || !current) {
+        return { ...answer, previous: null, changed: false };
+      }
+      const changed = index > 0 && Boolean(before && !sameValue(answerText(before), current));
+      let since = number;
+      let previous = null;
+      if (index === 0) {
+        since = 1;
+      } else if (before && !changed) {
+        ({ since, previous } = before);
+      } else if (before) {
+        previous = { key: before.key, label: before.label, value: before.value };
+      }
+      state.set(answer.key, { key: answer.key, label: answer.label, value: answer.value, since, previous });
+      return { ...answer, previous: changed ? previous : null, changed };
+    });
+    return { ...request, number, answers };
+  });
+  return { history, state };
 };
 
 /**
  * Reads the USSD attributes of a task defensively: older menus, hand-made tasks
  * and malformed values all produce empty strings / empty lists instead of errors.
+ *
+ * When the caller asked again while the task was open (`updates`), the pinned
+ * fields and the other answers are the *latest* ones, each with where it last
+ * changed; `requests` lists every request (the first one included), newest last.
  */
 export const readUssdTask = (task) => {
   const attributes = getAttributes(task);
   const answers = normalizeAnswers(attributes.answers);
+  const updates = readUpdates(attributes.updates);
+  const callbackRaisedLater = updates.some((update) =>
+    update.answers.some((answer) => answer.key === 'callback' && asksForCallback(answer)),
+  );
+
+  // The first request: its answers, with the pinned fields as the contract reads them.
+  const pinned = firstPinned(attributes, answers, callbackRaisedLater);
+  const firstAnswers = [
+    ...PRIMARY_KEYS.filter((key) => pinned[key]).map((key) => pinned[key]),
+    ...answers.filter((answer) => !PRIMARY_KEYS.includes(answer.key)),
+  ];
+  const first = {
+    submittedAt: parseDate(attributes.submitted_at),
+    sessionId: toText(attributes.ussd_session_id),
+    answers: firstAnswers,
+    unreadable: unreadable(attributes.answers),
+  };
+  const { history, state } = walkRequests([first, ...updates]);
+  const latest = history[history.length - 1];
 
   const primary = PRIMARY_FIELDS.map(({ key, labelKey }) => {
-    const answer = findAnswer(answers, key);
-    const value = toText(attributes[key]) || (answer ? answer.value || answer.label : '');
-    // The caller's wording only belongs to the value it was given for: a repeat
-    // request can turn the top-level `callback` into "Yes" while the first
-    // request's answer still says "No".
-    const answerMatches = answer && (!answer.value || sameValue(answer.value, value));
-    const callerLabel = answerMatches && answer.label && answer.label !== value ? answer.label : '';
-    return { key, labelKey, value, callerLabel };
+    const now = state.get(key);
+    const asked = history.some((request) => request.answers.some((answer) => answer.key === key));
+    return {
+      key,
+      labelKey,
+      present: Boolean(now) || asked,
+      value: now ? now.value || now.label : '',
+      label: now ? now.label : '',
+      since: now ? now.since : 0,
+      previous: now ? now.previous : null,
+    };
   });
+
+  // Other answers: the latest one per key, in the order the questions first
+  // came; answers without a key only from the latest request that had any.
+  const otherKeys = [];
+  history.forEach((request) =>
+    request.answers.forEach((answer) => {
+      if (answer.key && !PRIMARY_KEYS.includes(answer.key) && !otherKeys.includes(answer.key)) {
+        otherKeys.push(answer.key);
+      }
+    }),
+  );
+  const keyed = otherKeys.map((key) => state.get(key) || findAnswer(history.flatMap((r) => r.answers), key));
+  const withoutKey = [...history].reverse().find((request) => request.answers.some((answer) => !answer.key));
+  const otherAnswers = [
+    ...keyed.map((answer) => ({ since: 1, previous: null, ...answer })),
+    ...(withoutKey ? withoutKey.answers.filter((answer) => !answer.key) : []).map((answer) => ({
+      ...answer,
+      since: withoutKey.number,
+      previous: null,
+    })),
+  ];
 
   const byKey = primary.reduce((acc, field) => ({ ...acc, [field.key]: field.value }), {});
   const from = toText(attributes.from);
@@ -185,14 +264,20 @@ export const readUssdTask = (task) => {
     location: byKey.location,
     supportType: byKey.support_type,
     callback: byKey.callback,
+    // The latest answer decides: a caller who later said "No" may no longer be safe to call.
     wantsCallback: /^(yes|true|oui|1)$/i.test(byKey.callback),
-    otherAnswers: answers.filter((answer) => !PRIMARY_KEYS.includes(answer.key)),
+    otherAnswers,
+    // Shown as a notice: answers that vanish silently would read as "nothing was asked".
+    answersUnreadable: history.some((request) => request.unreadable),
     serviceCode: toText(attributes.service_code),
     menu: toText(attributes.menu),
     menuVersion: parseVersion(attributes.menu_version),
-    sessionId: toText(attributes.ussd_session_id),
-    submittedAt: parseDate(attributes.submitted_at),
-    updates: readUpdates(attributes, answers),
+    sessionId: first.sessionId,
+    submittedAt: first.submittedAt,
+    requests: history,
+    requestCount: history.length,
+    latestAt: latest.submittedAt,
+    updates: history.slice(1),
   };
 };
 

@@ -1,5 +1,7 @@
 import { getLocaleTag, t } from '../strings';
 import { readUssdTask } from './attributes';
+import { describeAnswer } from './display';
+import { formatPhone } from './phone';
 
 export const DASH = '—';
 const SEPARATOR = ' · ';
@@ -43,21 +45,36 @@ export const formatRepeatTime = (date, firstSubmittedAt, localeTag) => {
   return { text: formatLocalDateTime(date, localeTag), withDate: true };
 };
 
-/** "USSD · Dakar · Shelter" (the task list line); missing parts are skipped. */
-export const taskListLine = (task) => {
-  const { location, supportType } = readUssdTask(task);
-  return [t('UssdChannelName'), location, supportType].filter(Boolean).join(SEPARATOR);
+/** The latest location and support type as the panel shows them, and how often the caller asked. */
+const latestSummary = (task) => {
+  const request = readUssdTask(task);
+  const field = (key) => request.primary.find((candidate) => candidate.key === key);
+  const parts = ['location', 'support_type']
+    .map(field)
+    .filter((found) => found && found.value)
+    .map((found) => describeAnswer(found, { pinned: true, callerLanguage: request.language }).text);
+  const count = request.requestCount > 1 ? t('UssdAskedTimesShort', { count: request.requestCount }) : '';
+  return { parts, count };
 };
 
-/** The caller's number (or task name) for list titles and headers. */
-export const callerLine = (task) => readUssdTask(task).caller || t('UssdUnknownCaller');
+/**
+ * "USSD · Dakar · Shelter" (the task list line), with the latest answers when the
+ * caller asked again: "USSD · Touba · Food and clothing · asked 3 times".
+ * Missing parts are skipped.
+ */
+export const taskListLine = (task) => {
+  const { parts, count } = latestSummary(task);
+  return [t('UssdChannelName'), ...parts, count].filter(Boolean).join(SEPARATOR);
+};
 
-/** "USSD request from +221771234567" for the incoming-task canvas. */
+/** The caller's number, grouped as its country writes it (or the task name), for titles and headers. */
+export const callerLine = (task) => formatPhone(readUssdTask(task).caller) || t('UssdUnknownCaller');
+
+/** "USSD request from +221 77 123 45 67" for the incoming-task canvas. */
 export const incomingLine = (task) => t('UssdIncomingLine', { caller: callerLine(task) });
 
 /** "Dakar · Shelter" for second lines; "USSD" when neither is known. */
 export const summaryLine = (task) => {
-  const { location, supportType } = readUssdTask(task);
-  const parts = [location, supportType].filter(Boolean);
-  return parts.length ? parts.join(SEPARATOR) : t('UssdChannelName');
+  const { parts, count } = latestSummary(task);
+  return parts.length ? [...parts, count].filter(Boolean).join(SEPARATOR) : t('UssdChannelName');
 };

@@ -1,25 +1,42 @@
 import React from 'react';
 import PropTypes from 'prop-types';
 import { Alert } from '@twilio-paste/core/alert';
+import { Badge } from '@twilio-paste/core/badge';
 import { Box } from '@twilio-paste/core/box';
 import { Heading } from '@twilio-paste/core/heading';
 import { Text } from '@twilio-paste/core/text';
 
-import { getLocaleTag, t, translateYesNo } from '../../strings';
+import { getLocaleTag, t } from '../../strings';
 import { PRIMARY_FIELDS } from '../../constants';
 import { humanizeKey, readUssdTask } from '../../utils/attributes';
+import { describeAnswer } from '../../utils/display';
 import { DASH, formatLocalDateTime, formatRepeatTime } from '../../utils/format';
+import { formatPhone } from '../../utils/phone';
 import CallbackButton from '../CallbackButton/CallbackButton';
 import PasteThemeScope from '../common/PasteThemeScope';
 import SafeBoundary from '../common/SafeBoundary';
 
-/** One term/description pair of a <dl>. */
+/**
+ * One term/description pair of a <dl>, in two columns: every row has the same
+ * grid, so terms and values line up down the panel. Long values (a session id,
+ * a typed comment) wrap inside their column instead of overflowing the panel.
+ */
 const Row = ({ term, children, testId }) => (
-  <Box as="div" display="flex" flexWrap="wrap" columnGap="space30" paddingY="space10" data-testid={testId}>
-    <Text as="dt" fontWeight="fontWeightSemibold" minWidth="size10">
+  <Box
+    as="div"
+    display="grid"
+    gridTemplateColumns="minmax(0, 2fr) minmax(0, 3fr)"
+    columnGap="space40"
+    paddingY="space20"
+    borderBottomWidth="borderWidth10"
+    borderBottomStyle="solid"
+    borderBottomColor="colorBorderWeaker"
+    data-testid={testId}
+  >
+    <Text as="dt" fontWeight="fontWeightSemibold" wordBreak="break-word">
       {term}
     </Text>
-    <Text as="dd" marginLeft="space0">
+    <Text as="dd" marginLeft="space0" wordBreak="break-word">
       {children}
     </Text>
   </Box>
@@ -49,21 +66,113 @@ const NotGiven = () => <Weak>{t('UssdNotGiven')}</Weak>;
 
 const orDash = (text) => text || <Weak>{DASH}</Weak>;
 
-/** The canonical value, plus the caller's own wording when it says something else. */
-const PrimaryValue = ({ field }) => {
-  const shown = field.key === 'callback' ? translateYesNo(field.value) : field.value;
-  const differs = field.callerLabel && field.callerLabel.toLowerCase() !== shown.toLowerCase();
+const PRIMARY_LABEL_KEYS = PRIMARY_FIELDS.reduce((acc, field) => ({ ...acc, [field.key]: field.labelKey }), {});
+
+const isPinned = (key) => Boolean(PRIMARY_LABEL_KEYS[key]);
+
+/** The row title of an answer: the pinned field's name, else the humanised key, else "Answer n". */
+const termOf = (answer, index) =>
+  (isPinned(answer.key) && t(PRIMARY_LABEL_KEYS[answer.key])) ||
+  humanizeKey(answer.key) ||
+  t('UssdAnswerNumber', { number: index + 1 });
+
+/** An answer as the agent reads it (see describeAnswer), as plain text. */
+const answerAsText = (answer, callerLanguage) =>
+  answer ? describeAnswer(answer, { pinned: isPinned(answer.key), callerLanguage }).text : '';
+
+/**
+ * The value of one answer, then in weak text the caller's own words when they
+ * say something else ("Shelter (caller chose “Abri”)") or, for a custom
+ * question, the canonical value ("Yes, urgently (urgent)"); never a repeat of
+ * the same word in other case ("No", not "No (no)").
+ */
+const AnswerValue = ({ answer, callerLanguage, strong }) => {
+  const { text, callerWords, code } = describeAnswer(answer, { pinned: isPinned(answer.key), callerLanguage });
+  if (!text) {
+    return <NotGiven />;
+  }
+  const extra = callerWords ? t('UssdCallerChose', { label: callerWords }) : code;
   return (
     <>
-      {shown}
-      {differs && <Weak>{` (${t('UssdCallerChose', { label: field.callerLabel })})`}</Weak>}
+      {strong ? (
+        <Text as="strong" fontWeight="fontWeightBold">
+          {text}
+        </Text>
+      ) : (
+        text
+      )}
+      {extra && <Weak>{` (${extra})`}</Weak>}
     </>
   );
 };
 
-PrimaryValue.propTypes = {
-  field: PropTypes.shape({ key: PropTypes.string, value: PropTypes.string, callerLabel: PropTypes.string }).isRequired,
+const answerShape = PropTypes.shape({
+  key: PropTypes.string,
+  label: PropTypes.string,
+  value: PropTypes.string,
+});
+
+AnswerValue.propTypes = {
+  answer: answerShape.isRequired,
+  callerLanguage: PropTypes.string,
+  strong: PropTypes.bool,
 };
+
+AnswerValue.defaultProps = { callerLanguage: '', strong: false };
+
+/** A line under a value saying what changed, in words (never only in a tooltip). */
+const ChangeNote = ({ children, testId }) => (
+  <Text
+    as="span"
+    display="block"
+    color="colorTextWarningStrong"
+    fontSize="fontSize20"
+    lineHeight="lineHeight20"
+    data-testid={testId}
+  >
+    {children}
+  </Text>
+);
+
+ChangeNote.propTypes = { children: PropTypes.node.isRequired, testId: PropTypes.string };
+ChangeNote.defaultProps = { testId: undefined };
+
+/**
+ * A latest answer at the top of the panel. When the caller asked more than once
+ * and the value came from a later request, says which one and what it was
+ * before: "changed in request 3, was “Legal”", or "added in request 2".
+ */
+const LatestValue = ({ answer, callerLanguage, requestCount }) => {
+  const fromLater = requestCount > 1 && answer.since > 1;
+  let note = '';
+  if (fromLater) {
+    note = answer.previous
+      ? t('UssdChangedIn', { number: answer.since, previous: answerAsText(answer.previous, callerLanguage) })
+      : t('UssdAddedIn', { number: answer.since });
+  }
+  return (
+    <>
+      <AnswerValue answer={answer} callerLanguage={callerLanguage} strong={fromLater && answer.since === requestCount} />
+      {/* The space keeps the note a separate phrase for copy and screen readers; the note is a block. */}
+      {note && ' '}
+      {note && <ChangeNote testId="ussd-latest-change">{note}</ChangeNote>}
+    </>
+  );
+};
+
+LatestValue.propTypes = {
+  answer: PropTypes.shape({
+    key: PropTypes.string,
+    label: PropTypes.string,
+    value: PropTypes.string,
+    since: PropTypes.number,
+    previous: answerShape,
+  }).isRequired,
+  callerLanguage: PropTypes.string,
+  requestCount: PropTypes.number.isRequired,
+};
+
+LatestValue.defaultProps = { callerLanguage: '' };
 
 /** A sub-section title (Paste headings only take margin "space0", hence the Box). */
 const SectionTitle = ({ children }) => (
@@ -76,106 +185,69 @@ const SectionTitle = ({ children }) => (
 
 SectionTitle.propTypes = { children: PropTypes.node.isRequired };
 
-const PRIMARY_LABEL_KEYS = PRIMARY_FIELDS.reduce((acc, field) => ({ ...acc, [field.key]: field.labelKey }), {});
+const Unreadable = () => (
+  <Box marginTop="space20">
+    <Text as="p" color="colorTextWarningStrong" data-testid="ussd-answers-unreadable">
+      {t('UssdAnswersUnreadable')}
+    </Text>
+  </Box>
+);
 
-/** Shows a value the way the first request shows it (translated Yes/No for `callback`). */
-const displayValue = (key, value) => (key === 'callback' ? translateYesNo(value) : value);
+/** "11:02" the same day as the first request, else date and time; '' without a time. */
+const whenOf = (date, firstSubmittedAt, localeTag) => formatRepeatTime(date, firstSubmittedAt, localeTag).text;
+
+const requestTitle = (request, firstSubmittedAt, localeTag) => {
+  const when = whenOf(request.submittedAt, firstSubmittedAt, localeTag);
+  return when
+    ? t('UssdRequestTitle', { number: request.number, when })
+    : t('UssdRequestTitleNoTime', { number: request.number });
+};
 
 /**
- * One answer of a repeat request. The pinned fields read like the first
- * request's rows (value, then the caller's wording); any other answer like
- * "Other answers" (caller's wording, then the value). A value that differs from
- * the first request's is bold and marked "(changed)".
+ * One request of a caller who asked more than once: its time, its answers, and
+ * for each answer that differs from the caller's previous answer to the same
+ * question, the value in bold and "was “…”" after it.
  */
-const RepeatAnswer = ({ answer }) => {
-  const isPrimary = Boolean(PRIMARY_LABEL_KEYS[answer.key]);
-  const main = isPrimary ? displayValue(answer.key, answer.value || answer.label) : answer.label || answer.value;
-  const extra = isPrimary
-    ? answer.label &&
-      answer.label.toLowerCase() !== main.toLowerCase() &&
-      t('UssdCallerChose', { label: answer.label })
-    : answer.label && answer.value && answer.value !== answer.label && answer.value;
-  if (!main) {
-    return <NotGiven />;
-  }
+const RequestSection = ({ request, firstSubmittedAt, localeTag, callerLanguage }) => {
+  const title = requestTitle(request, firstSubmittedAt, localeTag);
   return (
-    <>
-      {answer.changed ? (
-        <Text as="strong" fontWeight="fontWeightBold">
-          {main}
-        </Text>
-      ) : (
-        main
-      )}
-      {extra && <Weak>{` (${extra})`}</Weak>}
-      {answer.changed && (
-        <Text
-          as="span"
-          color="colorTextWarningStrong"
-          fontWeight="fontWeightSemibold"
-          title={t('UssdRepeatFirstValue', { value: displayValue(answer.key, answer.previous) })}
-          data-testid="ussd-repeat-changed"
-        >
-          {` ${t('UssdRepeatChanged')}`}
-        </Text>
-      )}
-    </>
-  );
-};
-
-RepeatAnswer.propTypes = {
-  answer: PropTypes.shape({
-    key: PropTypes.string,
-    label: PropTypes.string,
-    value: PropTypes.string,
-    previous: PropTypes.string,
-    changed: PropTypes.bool,
-  }).isRequired,
-};
-
-const repeatTitle = (update, firstSubmittedAt, localeTag) => {
-  const { text, withDate } = formatRepeatTime(update.submittedAt, firstSubmittedAt, localeTag);
-  if (!text) {
-    return t('UssdRepeatTitleNoTime');
-  }
-  return t(withDate ? 'UssdRepeatTitleWithDate' : 'UssdRepeatTitle', { time: text });
-};
-
-/** A repeat request the server merged into this task (one entry of `updates`). */
-const RepeatRequest = ({ update, firstSubmittedAt, localeTag }) => {
-  const title = repeatTitle(update, firstSubmittedAt, localeTag);
-  return (
-    <Box as="section" aria-label={title} data-testid="ussd-repeat-request">
-      <SectionTitle>
-        {update.submittedAt ? (
-          <span title={update.submittedAt.toISOString()}>{title}</span>
-        ) : (
-          title
-        )}
-      </SectionTitle>
-      {update.answers.length > 0 ? (
-        <Box as="dl" margin="space0" data-testid="ussd-repeat-answers">
-          {update.answers.map((answer, index) => (
-            <Row
-              // eslint-disable-next-line react/no-array-index-key
-              key={`${answer.key}-${index}`}
-              term={
-                (PRIMARY_LABEL_KEYS[answer.key] && t(PRIMARY_LABEL_KEYS[answer.key])) ||
-                humanizeKey(answer.key) ||
-                t('UssdAnswerNumber', { number: index + 1 })
-              }
-            >
-              <RepeatAnswer answer={answer} />
+    <Box
+      as="section"
+      aria-label={title}
+      data-testid="ussd-request"
+      data-request={request.number}
+      marginTop="space40"
+      paddingLeft="space40"
+      borderLeftWidth="borderWidth20"
+      borderLeftStyle="solid"
+      borderLeftColor={request.number === 1 ? 'colorBorderWeak' : 'colorBorderWarningWeak'}
+    >
+      <Box marginBottom="space20">
+        <Heading as="h4" variant="heading60" marginBottom="space0">
+          {request.submittedAt ? <span title={request.submittedAt.toISOString()}>{title}</span> : title}
+        </Heading>
+      </Box>
+      {request.answers.length > 0 && (
+        <Box as="dl" margin="space0" data-testid="ussd-request-answers">
+          {request.answers.map((answer, index) => (
+            // eslint-disable-next-line react/no-array-index-key
+            <Row key={`${answer.key}-${index}`} term={termOf(answer, index)}>
+              <AnswerValue answer={answer} callerLanguage={callerLanguage} strong={answer.changed} />
+              {answer.changed && ' '}
+              {answer.changed && (
+                <ChangeNote testId="ussd-changed">
+                  {t('UssdWas', { value: answerAsText(answer.previous, callerLanguage) })}
+                </ChangeNote>
+              )}
             </Row>
           ))}
         </Box>
-      ) : (
-        <Weak>{t('UssdRepeatNoAnswers')}</Weak>
       )}
-      {update.sessionId && (
+      {request.unreadable && <Unreadable />}
+      {request.sessionId && (
         <Box marginTop="space10">
-          <Text as="p" color="colorTextWeak" fontSize="fontSize20">
-            {t('UssdRepeatSession', { session: update.sessionId })}
+          <Text as="p" color="colorTextWeak" fontSize="fontSize20" wordBreak="break-word">
+            {t('UssdRequestSession', { session: request.sessionId })}
           </Text>
         </Box>
       )}
@@ -183,20 +255,48 @@ const RepeatRequest = ({ update, firstSubmittedAt, localeTag }) => {
   );
 };
 
-RepeatRequest.propTypes = {
-  update: PropTypes.shape({
+RequestSection.propTypes = {
+  request: PropTypes.shape({
+    number: PropTypes.number,
     submittedAt: PropTypes.instanceOf(Date),
     sessionId: PropTypes.string,
+    unreadable: PropTypes.bool,
     answers: PropTypes.arrayOf(PropTypes.object),
   }).isRequired,
   firstSubmittedAt: PropTypes.instanceOf(Date),
   localeTag: PropTypes.string,
+  callerLanguage: PropTypes.string,
 };
 
-RepeatRequest.defaultProps = {
+RequestSection.defaultProps = {
   firstSubmittedAt: null,
   localeTag: undefined,
+  callerLanguage: '',
 };
+
+/** "Asked 3 times" and what the top of the panel shows, for a caller who asked more than once. */
+const AskedAgain = ({ count, latestAt, firstSubmittedAt, localeTag }) => {
+  const when = whenOf(latestAt, firstSubmittedAt, localeTag);
+  return (
+    <Box marginBottom="space40" data-testid="ussd-asked-again">
+      <Badge as="span" variant="warning">
+        {t('UssdAskedTimes', { count })}
+      </Badge>
+      <Text as="p" color="colorTextWeak" fontSize="fontSize20" marginTop="space20">
+        {when ? t('UssdLatestShown', { count, when }) : t('UssdLatestShownNoTime', { count })}
+      </Text>
+    </Box>
+  );
+};
+
+AskedAgain.propTypes = {
+  count: PropTypes.number.isRequired,
+  latestAt: PropTypes.instanceOf(Date),
+  firstSubmittedAt: PropTypes.instanceOf(Date),
+  localeTag: PropTypes.string,
+};
+
+AskedAgain.defaultProps = { latestAt: null, firstSubmittedAt: null, localeTag: undefined };
 
 /**
  * Shown at the top of tasks sent from the menu editor's phone simulator
@@ -224,6 +324,10 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
   const request = readUssdTask(task);
   const localeTag = getLocaleTag();
   const submitted = formatLocalDateTime(request.submittedAt, localeTag);
+  const repeated = request.requestCount > 1;
+  const callerLanguage = request.language;
+  const shownPrimary = request.primary.filter((field) => field.present);
+  const nothing = shownPrimary.length === 0 && request.otherAnswers.length === 0 && !request.answersUnreadable;
 
   const menuText =
     request.menu && request.menuVersion
@@ -238,40 +342,52 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
 
       {request.simulation && <SimulationNotice />}
 
-      <Box as="dl" margin="space0" data-testid="ussd-primary-answers">
-        {request.primary.map((field) => (
-          <Row key={field.key} term={t(field.labelKey)} testId={`ussd-field-${field.key}`}>
-            {field.value ? <PrimaryValue field={field} /> : <NotGiven />}
-          </Row>
-        ))}
-      </Box>
+      {repeated && (
+        <AskedAgain
+          count={request.requestCount}
+          latestAt={request.latestAt}
+          firstSubmittedAt={request.submittedAt}
+          localeTag={localeTag}
+        />
+      )}
 
-      {showCallback && request.wantsCallback && <CallbackButton task={task} number={request.from} />}
+      {shownPrimary.length > 0 && (
+        <Box as="dl" margin="space0" data-testid="ussd-primary-answers">
+          {shownPrimary.map((field) => (
+            <Row key={field.key} term={t(field.labelKey)} testId={`ussd-field-${field.key}`}>
+              <LatestValue answer={field} callerLanguage={callerLanguage} requestCount={request.requestCount} />
+            </Row>
+          ))}
+        </Box>
+      )}
+
+      {showCallback && !request.simulation && request.wantsCallback && (
+        <CallbackButton task={task} number={request.from} />
+      )}
 
       {request.otherAnswers.length > 0 && (
         <>
           <SectionTitle>{t('UssdOtherAnswers')}</SectionTitle>
           <Box as="dl" margin="space0" data-testid="ussd-other-answers">
             {request.otherAnswers.map((answer, index) => (
-              <Row
-                // eslint-disable-next-line react/no-array-index-key
-                key={`${answer.key}-${index}`}
-                term={humanizeKey(answer.key) || t('UssdAnswerNumber', { number: index + 1 })}
-              >
-                {answer.label || answer.value || <NotGiven />}
-                {answer.label && answer.value && answer.value !== answer.label && <Weak>{` (${answer.value})`}</Weak>}
+              // eslint-disable-next-line react/no-array-index-key
+              <Row key={`${answer.key}-${index}`} term={termOf(answer, index)}>
+                <LatestValue answer={answer} callerLanguage={callerLanguage} requestCount={request.requestCount} />
               </Row>
             ))}
           </Box>
         </>
       )}
 
+      {request.answersUnreadable && <Unreadable />}
+      {nothing && <Weak>{t('UssdNoAnswers')}</Weak>}
+
       <SectionTitle>{t('UssdDetails')}</SectionTitle>
       <Box as="dl" margin="space0" data-testid="ussd-details">
-        <Row term={t('UssdFieldCaller')}>{orDash(request.caller)}</Row>
+        <Row term={t('UssdFieldCaller')}>{orDash(formatPhone(request.caller))}</Row>
         <Row term={t('UssdFieldServiceCode')}>{orDash(request.serviceCode)}</Row>
         <Row term={t('UssdFieldMenu')}>{orDash(menuText)}</Row>
-        <Row term={t('UssdFieldSubmittedAt')}>
+        <Row term={t(repeated ? 'UssdFieldFirstSubmittedAt' : 'UssdFieldSubmittedAt')}>
           {submitted ? (
             <time dateTime={request.submittedAt.toISOString()} title={request.submittedAt.toISOString()}>
               {submitted}
@@ -283,10 +399,20 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
         <Row term={t('UssdFieldSession')}>{orDash(request.sessionId)}</Row>
       </Box>
 
-      {request.updates.map((update, index) => (
-        // eslint-disable-next-line react/no-array-index-key
-        <RepeatRequest key={index} update={update} firstSubmittedAt={request.submittedAt} localeTag={localeTag} />
-      ))}
+      {repeated && (
+        <Box as="section" aria-label={t('UssdRequestsTitle', { count: request.requestCount })} data-testid="ussd-requests">
+          <SectionTitle>{t('UssdRequestsTitle', { count: request.requestCount })}</SectionTitle>
+          {[...request.requests].reverse().map((entry) => (
+            <RequestSection
+              key={entry.number}
+              request={entry}
+              firstSubmittedAt={request.submittedAt}
+              localeTag={localeTag}
+              callerLanguage={callerLanguage}
+            />
+          ))}
+        </Box>
+      )}
     </Box>
   );
 };
@@ -309,10 +435,13 @@ const Fallback = () => (
 
 /**
  * The USSD request in the task info panel (agent and supervisor views): the
- * four demo-menu answers first, then every other answer of `answers` with the
- * caller's own wording, then service code, menu, submission time (agent's local
- * time) and session, then one section per repeat request merged into the task
- * (`updates`), with answers that differ from the first request marked. `task` and `theme` are passed in by Flex's TaskInfoPanel.
+ * pinned answers the request has (language, location, support type, call back)
+ * first, then every other answer of `answers`, in the agent's language or the
+ * caller's own words; then caller, service code, menu, submission time (agent's
+ * local time) and session. When the caller asked again while the task was open
+ * (`updates`), the answers at the top are the latest ones, each saying in which
+ * request it changed and what it was; every request follows at the bottom,
+ * newest first. `task` and `theme` are passed in by Flex's TaskInfoPanel.
  */
 const UssdTaskInfo = ({ task, theme, showCallback }) => (
   <SafeBoundary fallback={<Fallback />}>
