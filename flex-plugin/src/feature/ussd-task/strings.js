@@ -33,7 +33,8 @@ export const STRINGS = {
     UssdIncomingLine: 'USSD request from {{caller}}',
     UssdCallBack: 'Call back {{number}}',
     UssdCallBackStarting: 'Starting the call…',
-    UssdCallBackStarted: 'Calling {{number}}…',
+    UssdCallBackStarted: 'Call to {{number}} started. Flex shows it as a new task.',
+    UssdCallBackAgain: 'Call again',
     UssdCallBackNoNumber: 'The caller asked for a call back, but no phone number came with the request.',
     UssdCallBackFailed:
       'Could not start the call back to {{number}}. Outbound calling may not be enabled for this Flex account: ask an administrator to turn on outbound calls, or dial the number from another phone.',
@@ -80,7 +81,8 @@ export const STRINGS = {
     UssdIncomingLine: 'Demande USSD de {{caller}}',
     UssdCallBack: 'Rappeler le {{number}}',
     UssdCallBackStarting: 'Lancement de l’appel…',
-    UssdCallBackStarted: 'Appel du {{number}} en cours…',
+    UssdCallBackStarted: 'Appel vers le {{number}} lancé. Flex l’affiche comme une nouvelle tâche.',
+    UssdCallBackAgain: 'Rappeler à nouveau',
     UssdCallBackNoNumber: 'L’appelant a demandé à être rappelé, mais la demande ne contient aucun numéro.',
     UssdCallBackFailed:
       'Impossible de rappeler le {{number}}. Les appels sortants ne sont peut-être pas activés pour ce compte Flex : demandez à un administrateur de les activer, ou composez le numéro depuis un autre téléphone.',

@@ -86,7 +86,7 @@ describe('UssdTaskInfo', () => {
       ['Type d’aide', 'Abri'],
       ['Rappel demandé', 'Oui'],
     ]);
-    expect(screen.getByRole('button', { name: /Rappeler le \+221771234567/ })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /Rappeler le \+221 77 123 45 67/ })).toBeInTheDocument();
 
     const details = Object.fromEntries(rowsOf('ussd-details'));
     expect(details['Code de service']).toBe('*123*456#');
@@ -104,7 +104,7 @@ describe('UssdTaskInfo', () => {
       ['Support type', 'Shelter (caller chose “Abri”)'],
       ['Call back requested', 'Yes (caller chose “Oui”)'],
     ]);
-    expect(screen.getByRole('button', { name: /Call back \+221771234567/ })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /Call back \+221 77 123 45 67/ })).toBeInTheDocument();
   });
 
   it('follows navigator.language when Flex has no locale', () => {
@@ -298,6 +298,7 @@ describe('UssdTaskInfo', () => {
     it('groups the caller’s number as the country writes it', () => {
       render(<UssdTaskInfo task={makeTask(demoAttributesFrench)} />);
       expect(Object.fromEntries(rowsOf('ussd-details')).Caller).toBe('+221 77 123 45 67');
+      expect(screen.getByRole('button', { name: 'Call back +221 77 123 45 67' })).toBeInTheDocument();
     });
 
     it('wraps a long session id inside its column instead of overflowing a narrow panel', () => {
@@ -462,7 +463,7 @@ describe('UssdTaskInfo', () => {
       const supportType = screen.getByTestId('ussd-field-support_type');
       expect(within(supportType).getByText('Food and clothing').tagName).toBe('STRONG');
       expect(within(screen.getByTestId('ussd-field-location')).getByText('Touba').tagName).not.toBe('STRONG');
-      expect(screen.getByRole('button', { name: /Call back \+221771234567/ })).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: /Call back \+221 77 123 45 67/ })).toBeInTheDocument();
       // the first request's time and session stay in the details, named as the first request's
       const details = Object.fromEntries(rowsOf('ussd-details'));
       expect(details['First request']).toBe(formatted('2026-11-24T10:15:00Z', 'en-US'));
