@@ -3,6 +3,7 @@
 Every value can be overridden from the environment (PORT, BIND, WEB_CONCURRENCY, ...).
 """
 
+import gc
 import os
 
 # Listen on localhost by default: put nginx (TLS) in front, see docs/deploy.md.
@@ -26,3 +27,19 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "ussd-flex"
+# The application is loaded once, in the master, and its workers share that memory
+# (copy-on-write); each worker then opens its own database connections and starts its
+# own dispatcher (ussd/server.py). GUNICORN_PRELOAD=0 loads it in each worker instead.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def pre_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    # Objects made while loading are never collected: keep the collector from writing to
+    # (and so un-sharing) the pages that hold them in every worker.
+    gc.freeze()
+
+
+def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    from ussd.server import serve_in_this_process
+
+    serve_in_this_process(worker.app.wsgi())

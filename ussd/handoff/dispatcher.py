@@ -380,9 +380,12 @@ class Dispatcher:
 
 
 def notify_dispatcher() -> None:
-    """Wake this process's dispatcher for a new hand-off (pointless until Twilio is set)."""
-    dispatcher = current_app.extensions.get("ussd_dispatcher")
-    if dispatcher is not None and not missing_settings(current_app.config):
+    """Wake this process's dispatcher for a new hand-off (pointless until Twilio is set).
+    A server without gunicorn's worker hook (ussd/server.py) starts it here."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ensure_running(app)
+    dispatcher = app.extensions.get("ussd_dispatcher")
+    if dispatcher is not None and not missing_settings(app.config):
         dispatcher.notify()
 
 
@@ -394,12 +397,8 @@ def ensure_running(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
-    """Run a dispatcher in every serving process (started by its first request, so CLI
-    commands and tests never start one)."""
+    """Give a serving process its dispatcher. It is started in each server process when
+    that process starts serving (ussd/server.py), never by CLI commands or tests."""
     if app.testing or not app.config.get("DISPATCHER_ENABLED", True):
         return
     app.extensions["ussd_dispatcher"] = Dispatcher(app)
-
-    @app.before_request
-    def start_dispatcher() -> None:
-        ensure_running(app)
