@@ -4,17 +4,28 @@
 
 Each session is five Africa's Talking hops (dial, language, location, support, callback);
 the client keeps one HTTP connection open, so the figure is the server's answer time plus
-loopback. Prints the median, p95, p99 and max per hop.
+loopback. Prints the median, p95, p99 and max per hop. Every run dials a block of numbers
+picked at random, so that running it again against the same server does not meet the
+callers of the last run (who would be de-duplicated, or after 30 runs in an hour
+rate-limited).
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.callers import NUMBERS, answers, form, phone  # noqa: E402
+from bench.harness.common import HOPS_PER_SESSION, MEASURED_PHONES  # noqa: E402
 
 
 def main() -> None:
@@ -26,25 +37,21 @@ def main() -> None:
     http = requests.Session()
     http.headers["X-USSD-Token"] = args.token
     timings: list[float] = []
+    first = secrets.randbelow(NUMBERS)
     for n in range(args.sessions):
         session = f"idle-{uuid.uuid4().hex[:12]}"
-        inputs = ["1" if n % 2 else "2", str(n % 3 + 1), str(n % 3 + 1), str(n % 2 + 1)]
-        for hop in range(len(inputs) + 1):
+        number = phone(MEASURED_PHONES, 0, first + n, 1)
+        inputs = answers(n)
+        for hop in range(HOPS_PER_SESSION):
             started = time.perf_counter()
             reply = http.post(
                 f"{args.url}/ussd/africastalking",
-                data={
-                    "sessionId": session,
-                    "phoneNumber": f"+22177{n:07d}",
-                    "serviceCode": "*123*456#",
-                    "networkCode": "60801",
-                    "text": "*".join(inputs[:hop]),
-                },
+                data=form(session, number, inputs, hop),
                 timeout=10,
             )
             timings.append((time.perf_counter() - started) * 1000)
             reply.raise_for_status()
-            expected = "END" if hop == len(inputs) else "CON"
+            expected = "END" if hop == HOPS_PER_SESSION - 1 else "CON"
             assert reply.text.startswith(expected), reply.text  # noqa: S101 - a bench check
     timings.sort()
 

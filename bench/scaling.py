@@ -6,10 +6,12 @@ sessions table, PostgreSQL, and Twilio unreachable while hand-offs pile up?
     .venv/bin/python bench/scaling.py --only reference,menu-5000 --duration 10
     .venv/bin/python bench/scaling.py --smoke            # every run for 3 s, 10,000 stored
 
-Each run is one `bench/run.py` (a fresh instance, gunicorn with gunicorn.conf.py, wrk);
-only the reference run also serves the baseline. It prints a Markdown table: hop
-throughput, p99, server CPU per hop, and the change against the run each one is compared
-with (the 5,000-node menu against the 10-node one, the rest against the reference run).
+Each run is one `bench/run.py` in a process of its own (a fresh instance, gunicorn with
+gunicorn.conf.py, wrk); only the reference run also serves the baseline. It prints a
+Markdown table: hop throughput, p99, server CPU per hop, the service's memory (PSS of
+gunicorn's master and workers after the load, the largest of the repeats), and the change
+against the run each one is compared with (the 5,000-node menu against the 10-node one,
+the rest against the reference run).
 The issue asks for hop cost within 15%. CPU per hop (worker CPU time / hops) is the
 steadier figure on a shared machine: throughput and latency move with whatever else runs.
 """
@@ -27,8 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.common import BENCH, RESULTS, ROOT  # noqa: E402
+
 FLAT = 0.15
 
 
@@ -103,6 +107,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p99_ms": med("p99_ms"),
         "cpu_ms_per_hop": med("server_cpu_ms_per_hop"),
         "peak_rss_mib": max(f["peak_rss_mib_per_worker"] for f in figs),
+        "service_pss_mib": max((f.get("service_pss_mib") or 0.0) for f in figs) or None,
         "errors": sum(f["errors"] for f in figs),
         "other_cpu_cores": max((f.get("other_cpu_cores") or 0.0) for f in figs),
         "handoffs_ok": all(
@@ -186,9 +191,9 @@ def main() -> int:
         f"{args.concurrency} callers, {args.duration} s per run (+{args.warmup} s warm-up), "
         f"{args.repeat} repeat(s), medians. {started.date()}",
         "",
-        "| run | what changes | hops/s | p99 ms | CPU ms/hop | errors | hand-offs | "
+        "| run | what changes | hops/s | p99 ms | CPU ms/hop | service PSS | errors | hand-offs | "
         "compared with | Δ hops/s | Δ p99 | Δ CPU/hop | within 15% |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, _extra, compare, what in runs:
         row = table[name]
@@ -206,10 +211,11 @@ def main() -> int:
                 and abs(d_cpu) <= FLAT
             )
             flat = "yes" if ok else "**no**"
+        pss = f"{row['service_pss_mib']:,.1f} MiB" if row["service_pss_mib"] else "-"
         extra_note = f" (baseline ratio {100 * row['ratio']:.1f} %)" if row["ratio"] else ""
         lines.append(
             f"| {name} | {what}{extra_note} | {row['hops_per_s']:,.1f} | {row['p99_ms']:.2f} | "
-            f"{row['cpu_ms_per_hop']:.3f} | {row['errors']} | "
+            f"{row['cpu_ms_per_hop']:.3f} | {pss} | {row['errors']} | "
             f"{'ok' if row['handoffs_ok'] else '**mismatch**'} | {compare or '-'} | "
             f"{pct(d_hops)} | {pct(d_p99)} | {pct(d_cpu)} | {flat} |"
         )
@@ -222,7 +228,7 @@ def main() -> int:
         )
     text = "\n".join(lines)
     print("\n" + text)
-    out = BENCH / "results" / f"scaling-{started.strftime('%Y%m%dT%H%M%S')}.json"
+    out = RESULTS / f"scaling-{started.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(

@@ -1,6 +1,6 @@
 """The benchmark's baseline: a bare Flask app that answers every hop with a constant screen.
 
-    gunicorn -c gunicorn.conf.py 'bench.baseline_app:create_app()'   (from the repository root)
+    gunicorn -c gunicorn.conf.py 'bench.harness.baseline_app:create_app()'   (from the root)
 
 bench/run.py serves it with the project's gunicorn.conf.py, exactly like the real app, and
 plays the same load against it: the ratio of the two throughputs is what a hop costs on

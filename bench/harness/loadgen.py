@@ -3,7 +3,8 @@
     python bench/loadgen.py --url http://127.0.0.1:8000 --token T --concurrency 32 \
         --duration 20 --mode app|baseline --prefix bench --phone-prefix 22177
 
-It does what bench/sessions.lua does (whole demo-menu sessions, one new session id and
+(harness.load runs it as `python -m bench.harness.loadgen`.) It does what
+harness/sessions.lua does (whole demo-menu sessions, one new session id and
 phone number per session, AT-style cumulative `text`, CON/END checks) and prints one line
 "BENCH_RESULT {json}" in the same shape. Raw HTTP/1.1 over asyncio streams, no
 third-party client: it costs more CPU per request than wrk (C), which run.py reports, so
@@ -20,6 +21,9 @@ import asyncio
 import json
 import time
 from urllib.parse import quote, urlsplit
+
+from bench.harness.callers import answers, phone
+from bench.harness.common import HOPS_PER_SESSION
 
 
 class Stats:
@@ -64,7 +68,6 @@ async def caller(
     deadline: float,
     stats: Stats,
 ) -> None:
-    stride = 10_000_000 // args.concurrency
     code = quote(args.service_code, safe="")
     head = (
         f"POST /ussd/africastalking HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -75,15 +78,14 @@ async def caller(
     while time.monotonic() < deadline:
         n += 1
         session = f"{args.prefix}-{index}-{n}"
-        phone = f"%2B{args.phone_prefix}{(index * stride + n) % 10_000_000:07d}"
-        k = n + index
-        inputs = ["1" if k % 2 == 1 else "2", str(k % 3 + 1), str((k + 1) % 3 + 1), str(k % 2 + 1)]
-        for hop in range(5):
+        number = quote(phone(args.phone_prefix, index, n, args.concurrency), safe="")
+        inputs = answers(n + index)
+        for hop in range(HOPS_PER_SESSION):
             if time.monotonic() >= deadline:
                 return
             text = quote("*".join(inputs[:hop]), safe="")
             body = (
-                f"sessionId={session}&phoneNumber={phone}&serviceCode={code}"
+                f"sessionId={session}&phoneNumber={number}&serviceCode={code}"
                 f"&networkCode=60801&text={text}"
             ).encode()
             raw = head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
@@ -102,7 +104,8 @@ async def caller(
             if time.monotonic() > deadline:
                 return  # like wrk: a reply after the end is not counted
             stats.latencies.append((time.perf_counter() - started) * 1000)
-            want = "END " if hop == 4 and args.mode != "baseline" else "CON "
+            last = hop == HOPS_PER_SESSION - 1
+            want = "END " if last and args.mode != "baseline" else "CON "
             if status >= 400:
                 stats.http_errors += 1
             if status != 200 or not reply.startswith(want):
@@ -111,7 +114,7 @@ async def caller(
                     stats.bad_sample = f"hop {hop + 1}: HTTP {status}: {reply[:120]}"
                 break
             stats.hops_ok += 1
-            if hop == 4:
+            if last:
                 stats.sessions_done += 1
 
 
@@ -159,7 +162,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--token", required=True)
@@ -170,7 +173,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="bench")
     parser.add_argument("--phone-prefix", default="22177")
     parser.add_argument("--service-code", default="*123*456#")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     result = asyncio.run(run(args))
     print("BENCH_RESULT " + json.dumps(result), flush=True)
 

@@ -1,6 +1,5 @@
-"""Generate a big menu whose dialled path is the demo menu's, for "hop cost vs menu size".
-
-    python bench/menugen.py --nodes 5000 --out /tmp/menu-5000.json
+"""A big menu whose dialled path is the demo menu's, for "hop cost vs menu size"
+(bench/menugen.py writes one to a file; bench/run.py --menu-nodes N imports one).
 
 The result is the demo menu (language -> location -> support_type -> callback -> thanks,
 the five screens the load generator dials) plus `nodes - 5` extra nodes behind one more
@@ -17,13 +16,12 @@ compiling it, looking nodes up), not of a longer path or longer screens.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import deque
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness.common import ROOT
+
 DEMO = ROOT / "ussd" / "menu" / "demo_menu.json"
 DEMO_NODES = 5
 REJOIN = "support_type"
@@ -159,17 +157,3 @@ def generate(nodes: int, name: str | None = None) -> dict[str, Any]:
     if len(doc["nodes"]) != nodes:  # pragma: no cover - a bug in the generator
         raise AssertionError(f"generated {len(doc['nodes'])} nodes instead of {nodes}")
     return doc
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nodes", type=int, default=5000)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    doc = generate(args.nodes)
-    Path(args.out).write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
-    print(f"wrote {args.out}: {len(doc['nodes'])} nodes")
-
-
-if __name__ == "__main__":
-    main()

@@ -2,7 +2,8 @@
 
     DATABASE_URL=... SECRET_KEY=... USSD_WEBHOOK_TOKEN=... python bench/prefill.py --count 1000000
 
-Run by bench/run.py against its own temporary instance (never point it at a real one:
+Run by bench/run.py (harness.instance, as `python -m bench.harness.prefill`) against its
+own temporary instance (never point it at a real one:
 it plays and deletes a few template sessions first). The rows are clones of sessions
 played through the real webhook in-process (so every column is what the app itself
 writes): 65% completed (each with its delivered hand-off row, as Flex would have it),
@@ -18,15 +19,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.harness.common import PREFILL_PHONES
 
 TEMPLATES = {
     # name: (answers, status to give it afterwards or None)
@@ -92,9 +90,9 @@ def _chunks(
     handoff_cols: list[str],
     size: int = 50_000,
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """(session rows, their hand-off rows) in chunks of `size` sessions."""
-    key = hashlib.sha256(b"ussd-phone-hash:" + secret.encode()).digest()
-    base_mac = hmac.new(key, digestmod=hashlib.sha256)
+    """(session rows, their hand-off rows) in chunks of `size` sessions; `secret` is the
+    key of the phone hashes."""
+    base_mac = _phone_mac(secret)
     now = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
     step = SPREAD / max(1, count)
     # Per template: its row as a list in column order, changed in place of a dict per row.
@@ -144,7 +142,7 @@ def _chunks(
     for i in range(count):
         name = PATTERN[i % len(PATTERN)]
         template = sessions[name]
-        prefix = "22176" if i < 10_000_000 else "22170"
+        prefix = PREFILL_PHONES[0] if i < 10_000_000 else PREFILL_PHONES[1]
         phone = f"+{prefix}{i % 10_000_000:07d}"
         mac = base_mac.copy()
         mac.update(phone.encode())
@@ -195,6 +193,21 @@ def _chunks(
         yield session_rows, handoff_rows
 
 
+def _phone_mac(secret: str) -> hmac.HMAC:
+    """An HMAC keyed as the app keys phone hashes, to be copied and fed one number each (a
+    copy per row is much faster than hmac.new); checked against the app's own function."""
+    from ussd.privacy.phones import keyed_hash
+
+    mac = hmac.new(
+        hashlib.sha256(b"ussd-phone-hash:" + secret.encode()).digest(), digestmod=hashlib.sha256
+    )
+    probe = mac.copy()
+    probe.update(b"+221760000000")
+    if probe.hexdigest()[:32] != keyed_hash("+221760000000", secret):
+        raise SystemExit("prefill: the app keys phone hashes differently now; update _phone_mac")
+    return mac
+
+
 def _scalar(cur: Any, sql: str) -> int:
     cur.execute(sql)
     return int(cur.fetchone()[0])
@@ -203,6 +216,7 @@ def _scalar(cur: Any, sql: str) -> int:
 def prefill(count: int) -> dict[str, Any]:
     from app import create_app
     from ussd.extensions import db
+    from ussd.privacy.phones import phone_key
 
     app = create_app({"DISPATCHER_ENABLED": False})
     started = time.perf_counter()
@@ -240,7 +254,7 @@ def prefill(count: int) -> dict[str, Any]:
                 first_handoff,
                 sessions,
                 handoffs,
-                app.config["SECRET_KEY"],
+                phone_key(app.config),
                 dialect,
                 session_cols,
                 handoff_cols,
@@ -297,10 +311,10 @@ def _load(
     cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, required=True)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     result = prefill(args.count)
     print(
         f"prefill: {result['sessions']} sessions and {result['handoffs']} hand-offs stored "

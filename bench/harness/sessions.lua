@@ -1,17 +1,18 @@
 -- wrk script: every connection plays whole USSD sessions of the demo menu, Africa's
 -- Talking style (form posts; `text` carries every answer so far joined by "*").
 --
---   wrk -t 32 -c 32 -d 20s --timeout 10s -s bench/sessions.lua URL -- \
---       MODE TOKEN PREFIX PHONE_PREFIX SERVICE_CODE
+--   wrk -t 32 -c 32 -d 20s --timeout 10s -s bench/harness/sessions.lua URL -- \
+--       MODE TOKEN PREFIX PHONE_PREFIX SERVICE_CODE THREADS
 --
 -- MODE "app": hops 1-4 must answer "CON ...", hop 5 "END ..."; MODE "baseline": every
 -- hop must answer "CON ..." (the baseline replies a constant screen).
--- run.py starts wrk with as many threads as connections: wrk tells a script neither which
--- connection a response belongs to nor lets it keep state per connection, so one
--- connection per thread (one Lua state each) is what keeps a session's hops in order.
--- Each session has a new sessionId and a new phone number, so neither callback
--- de-duplication nor the resume offer ever kicks in. At the end one line
--- "BENCH_RESULT {json}" is printed for run.py.
+-- harness/load.py starts wrk with as many threads as connections: wrk tells a script
+-- neither which connection a response belongs to nor lets it keep state per connection,
+-- so one connection per thread (one Lua state each) keeps a session's hops in order.
+-- Each session has a new sessionId (PREFIX-thread-n) and a new phone number (+PHONE_PREFIX
+-- and 7 digits), so neither callback de-duplication nor the resume offer ever kicks in; the
+-- warm-up and the measured run get different prefixes (harness/load.py). At the end one
+-- line "BENCH_RESULT {json}" is printed for harness/load.py.
 
 local threads = {}
 local next_index = 0
@@ -60,10 +61,11 @@ local function new_session()
    counter = counter + 1
    local n = counter
    session_id = prefix .. "-" .. tid .. "-" .. n
-   -- A distinct number for every session: thread tid owns numbers [tid*stride, (tid+1)*stride).
+   -- A distinct number for every session: thread tid owns numbers [tid*stride, (tid+1)*stride)
+   -- (harness/callers.py, phone()).
    phone_field = "%2B" .. phone_prefix .. string.format("%07d", (tid * stride + n) % 10000000)
-   -- The same spread of answers as bench/idle_hops.py: both languages, every location,
-   -- support type and callback answer.
+   -- The same answers as harness/callers.py (answers(n + tid)): both languages, every
+   -- location, support type and callback answer.
    local k = n + tid
    inputs = {
       (k % 2 == 1) and "1" or "2",

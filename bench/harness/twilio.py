@@ -1,6 +1,8 @@
-"""A stand-in for TaskRouter's task endpoints, with faults on demand (soak tests).
+"""Twilio stand-ins, so nothing ever leaves the machine: TaskRouter with faults on demand
+(FakeTaskRouter, for the soak test), or every HTTPS request sent to a local proxy that
+refuses the connection or holds it open (twilio_env, for the benchmark).
 
-Serves what ussd-flex calls, at the paths the Twilio SDK uses:
+FakeTaskRouter serves what ussd-flex calls, at the paths the Twilio SDK uses:
   POST /v1/Workspaces/<WS>/Tasks            create (201, or the current fault)
   GET  /v1/Workspaces/<WS>/Tasks?EvaluateTaskAttributes=ussd_session_id == "X"
   POST /v1/Workspaces/<WS>/Tasks/<WT>       update
@@ -11,14 +13,26 @@ is recorded with its attributes, so duplicates can be counted afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from bench.harness.common import free_port
+
+# Credentials of the right shape that no Twilio account has.
+DUMMY_CREDENTIALS = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "bench-not-a-token",
+    "TWILIO_WORKSPACE_SID": "WS" + "0" * 32,
+    "TWILIO_WORKFLOW_SID": "WW" + "0" * 32,
+}
 
 
 class FakeTaskRouter:
@@ -126,3 +140,71 @@ class FakeTaskRouter:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Blackhole:
+    """A local "proxy" that accepts connections and never answers (Twilio hanging)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.port = int(self.sock.getsockname()[1])
+        self.held: list[socket.socket] = []
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.held.append(conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        for conn in self.held:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+def refused_port() -> int:
+    """A local port nothing listens on (connections to it are refused at once)."""
+    for _ in range(20):
+        port = free_port()
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit("could not find a closed local port")
+
+
+def twilio_env(mode: str, env: dict[str, str]) -> tuple[dict[str, str], Blackhole | None]:
+    """`env` for `mode` "off" (Twilio not configured), "unreachable" or "blackhole": TWILIO_*
+    set to dummies and every HTTPS request sent to a local proxy that refuses (or holds) the
+    connection (the Twilio SDK, through requests, honours HTTPS_PROXY)."""
+    if mode == "off":
+        return env, None
+    env = dict(env, **DUMMY_CREDENTIALS)
+    hole = None
+    if mode == "unreachable":
+        port = refused_port()
+    else:
+        hole = Blackhole()
+        port = hole.port
+    proxy = f"http://127.0.0.1:{port}"
+    env.update(HTTPS_PROXY=proxy, https_proxy=proxy, HTTP_PROXY=proxy, http_proxy=proxy)
+    return env, hole
+
+
+def fake_router_env(fake: FakeTaskRouter) -> dict[str, str]:
+    """The settings that send the app's TaskRouter calls to `fake`."""
+    return dict(
+        DUMMY_CREDENTIALS,
+        TWILIO_AUTH_TOKEN="soak-not-a-token",  # noqa: S106 - a dummy
+        TWILIO_TASKROUTER_URL=fake.url,
+    )
