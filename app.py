@@ -232,7 +232,7 @@ def warm_menus(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from editor.accounts_cli import users_cli
+    from editor.accounts.cli import users_cli
     from ussd.cli import register
 
     register(app)

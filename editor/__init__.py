@@ -1,4 +1,5 @@
-"""The coordinators' editor: /editor (server-rendered, Jinja + Flask-WTF, a little JS)."""
+"""The coordinators' editor: /editor (server-rendered, Jinja + Flask-WTF, a little JS), one
+blueprint split by area: accounts, menus, nodes, simulator, submissions, analytics, privacy."""
 
 from __future__ import annotations
 
@@ -83,8 +84,18 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the login page says enough
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=select_locale)
-    from editor import accounts, reports, simulator, views  # noqa: F401 - register the routes
+    # Each area's route modules register their views on `bp` when imported.
+    from editor.accounts import routes as _accounts  # noqa: F401
+    from editor.analytics import routes as _analytics  # noqa: F401
     from editor.forms import language_label
+    from editor.menus import codes as _codes  # noqa: F401
+    from editor.menus import files as _files  # noqa: F401
+    from editor.menus import routes as _menus  # noqa: F401
+    from editor.menus import versions as _versions  # noqa: F401
+    from editor.nodes import routes as _nodes  # noqa: F401
+    from editor.privacy import routes as _privacy  # noqa: F401
+    from editor.simulator import routes as _simulator  # noqa: F401
+    from editor.submissions import routes as _submissions  # noqa: F401
 
     # `translate` is the plain gettext, for Python objects that render their own text.
     app.jinja_env.globals.update(

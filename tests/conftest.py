@@ -17,7 +17,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from editor.users import create_user
+from editor.accounts.users import create_user
 from ussd.extensions import db
 
 TOKEN = "test-webhook-token"
@@ -61,7 +61,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production argon2 costs ~0.2 s a hash by design; tests need many accounts."""
     from argon2 import PasswordHasher
 
-    from editor import users
+    from editor.accounts import users
 
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(users, "_hasher", hasher)

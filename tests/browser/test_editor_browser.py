@@ -16,7 +16,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from editor.users import create_user
+from editor.accounts.users import create_user
 from tests.conftest import TOKEN
 from ussd.extensions import db
 

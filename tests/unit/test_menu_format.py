@@ -134,7 +134,9 @@ def test_validation_settings_describe_every_field_of_validation():
     from ussd.menu.document import VALIDATION_SETTINGS, Validation
 
     assert [s.name for s in VALIDATION_SETTINGS] == [f.name for f in fields(Validation)]
-    assert all(s.default == f.default for s, f in zip(VALIDATION_SETTINGS, fields(Validation)))
+    assert all(
+        s.default == f.default for s, f in zip(VALIDATION_SETTINGS, fields(Validation), strict=True)
+    )
 
 
 def ask(**validation):

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from editor import load_user, users
+from editor import load_user
+from editor.accounts import users
 from tests.conftest import PASSWORDS, login, rows, token
 
 KNOWN, UNKNOWN = "editor@example.org", "nobody@example.org"

@@ -384,7 +384,7 @@ def test_add_question_node_linked_from_an_option(app, as_editor):
             "revision": revision(app),
             "text_en": "Which district?",
             "text_fr": "Quel quartier ?",
-            "input_type": "text",
+            "type": "text",
             "max_length": "40",
             "date_format": "DD/MM/YYYY",
             "attempts": "3",
@@ -399,6 +399,69 @@ def test_add_question_node_linked_from_an_option(app, as_editor):
     node = draft(app)["nodes"][2]
     assert node["validation"] == {"type": "text", "max_length": 40}
     assert node["next"] == "support_type"
+
+
+def test_every_validation_setting_goes_through_the_question_form(app, as_editor):
+    csrf = token(as_editor, "/editor/menus/1/add-node")
+    as_editor.post(
+        "/editor/menus/1/add-node",
+        data={"csrf_token": csrf, "kind": "input", "node_id": "age", "revision": revision(app)},
+    )
+    form = {
+        "csrf_token": csrf,
+        "node_id": "age",
+        "key": "age",
+        "text_en": "Your age?",
+        "text_fr": "Votre âge ?",
+        "type": "number",
+        "min_length": "1",
+        "max_length": "3",
+        "min": "-2.5",
+        "max": "120",
+        "decimals": "y",
+        "pattern": "[0-9]+",
+        "region": "SN",
+        "date_format": "YYYY-MM-DD",
+        "not_future": "y",
+        "attempts": "2",
+        "error_en": "A number, please.",
+    }
+    saved = as_editor.post("/editor/menus/1/nodes/age", data={**form, "revision": revision(app)})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    node = next(n for n in draft(app)["nodes"] if n["id"] == "age")
+    assert node["validation"] == {
+        "type": "number",
+        "min_length": 1,
+        "max_length": 3,
+        "min": -2.5,
+        "max": 120.0,
+        "integer": False,
+        "pattern": "[0-9]+",
+        "region": "SN",
+        "date_format": "YYYY-MM-DD",
+        "not_future": True,
+    }
+    assert (node["attempts"], node["error"]) == (2, {"en": "A number, please."})
+    page = as_editor.get("/editor/menus/1/nodes/age").get_data(as_text=True)
+    names = ["type", "min_length", "max_length", "min", "max", "decimals", "pattern", "region"]
+    names += ["date_format", "not_future"]
+    places = [page.index(f'name="{name}"') for name in names]
+    assert places == sorted(places)  # every setting is shown, in the document's order
+    assert re.search(r'name="min"[^>]*value="-2.5"', page)
+    assert re.search(r'checked[^>]*name="decimals"|name="decimals"[^>]*checked', page)
+    refused = as_editor.post(
+        "/editor/menus/1/nodes/age",
+        data={**form, "revision": revision(app), "max_length": "0", "region": "sn"},
+    )
+    assert refused.status_code == 200
+    assert "Number must be between 1 and 500." in refused.get_data(as_text=True)
+    assert "Invalid input." in refused.get_data(as_text=True)
+    cleared = {k: v for k, v in form.items() if k not in ("decimals", "not_future")}
+    cleared.update(type="text", min_length="", max_length="", min="", max="", pattern="")
+    cleared.update(region="", date_format="DD/MM/YYYY")
+    as_editor.post("/editor/menus/1/nodes/age", data={**cleared, "revision": revision(app)})
+    node = next(n for n in draft(app)["nodes"] if n["id"] == "age")
+    assert node["validation"] == {"type": "text"}
 
 
 def test_delete_node_clears_links(app, as_editor):

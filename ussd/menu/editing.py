@@ -79,6 +79,27 @@ def replace_node(doc: Doc, node_id: str, new_node: dict[str, Any]) -> Doc:
     return out
 
 
+# What a new node of each kind starts with, so that it parses before its text is written.
+_SKELETONS: dict[str, dict[str, Any]] = {
+    "menu": {"options": [{"label": {"*": "1"}, "value": "1"}]},
+    "input": {"validation": {"type": "text"}},
+    "branch": {"rules": []},
+    "message": {},
+    "end": {},
+    "handoff": {},
+}
+
+
+def new_node(kind: str, node_id: str) -> dict[str, Any]:
+    """A node of `kind` to add: a question stores its answer under its own id."""
+    node = {"id": node_id, "kind": kind, **copy.deepcopy(_SKELETONS[kind])}
+    if kind in ("menu", "input"):
+        node["key"] = node_id
+    if kind != "branch":
+        node["text"] = {}
+    return node
+
+
 def add_node(doc: Doc, node: dict[str, Any], link_from: str | None = None) -> Doc:
     """Append `node`; with link_from "<node id>" or "<node id>:<option number>", link it.
 

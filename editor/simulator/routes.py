@@ -15,15 +15,17 @@ from typing import Any
 from flask import flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from editor import bp, role_required
-from editor.forms import SimulatorForm, options
-from editor.views import load_menu
+from editor.menus.drafts import load_menu
+from editor.simulator.forms import SimulatorForm
 from ussd.extensions import db
 from ussd.gateways import GATEWAYS, Gateway, Turn
 from ussd.menu.engine import EngineError
 from ussd.menu.gsm import Budget
+from ussd.models import Menu, UssdSession
 from ussd.publishing import preview_version
 from ussd.sessions.service import (
     Trace,
@@ -48,6 +50,32 @@ class SimulatorGateway(Gateway):
         self.budget = budget  # type: ignore[misc]
 
 
+def phone(menu: Menu) -> dict[str, Any]:
+    """What the menu page's phone shows: the form as last used, the screen, the transcript."""
+    simulator = SimulatorForm()
+    sim_state = session.get("sim", {}).get(str(menu.id), {})
+    sim_screen = None
+    if sim_state.get("session"):
+        row = db.session.execute(
+            select(UssdSession.last_screen, UssdSession.last_end).where(
+                UssdSession.gateway == "simulator", UssdSession.external_id == sim_state["session"]
+            )
+        ).first()
+        if row is not None:
+            sim_screen = {"text": row.last_screen, "end": row.last_end}
+    if sim_state.get("error"):
+        sim_screen = {"text": sim_state["error"], "end": True, "error": True}
+    for name in ("source", "gateway", "phone"):
+        if sim_state.get(name):
+            getattr(simulator, name).data = sim_state[name]
+    simulator.create_task.data = bool(sim_state.get("create_task"))
+    return {
+        "simulator": simulator,
+        "sim_screen": sim_screen,
+        "sim_transcript": sim_state.get("transcript", []),
+    }
+
+
 def _reply(menu_id: int, screen: dict[str, Any]) -> Response:
     if request.accept_mimetypes.best == "application/json":
         state = session.get("sim", {}).get(str(menu_id), {})
@@ -64,8 +92,7 @@ def _reply(menu_id: int, screen: dict[str, Any]) -> Response:
 @role_required("viewer")
 def simulate(menu_id: int) -> Response:
     menu = load_menu(menu_id)
-    form = SimulatorForm(prefix="sim")
-    form.gateway.choices = options((n, g.title) for n, g in GATEWAYS.items())
+    form = SimulatorForm()
     sims = dict(session.get("sim", {}))
     state = dict(sims.get(str(menu.id), {}))
     if not form.validate_on_submit():

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from editor import bp, role_required
-from editor.forms import AccountForm, ConfirmForm, LoginForm, PasswordForm, UserForm, UserRoleForm
-from editor.users import (
+from editor.accounts.forms import AccountForm, LoginForm, PasswordForm, UserForm, UserRoleForm
+from editor.accounts.users import (
     AccountError,
     admin_count,
     check_password,
@@ -36,6 +36,7 @@ from editor.users import (
     throttle_keys,
     throttled,
 )
+from editor.forms import ConfirmForm
 from ussd.extensions import db
 from ussd.models import User
 from ussd.privacy.retention import audit

@@ -1,4 +1,5 @@
-"""Submissions (who asked for what), analytics (where callers give up), privacy (erasure)."""
+"""Submissions: who asked for what (numbers masked but for admins), the CSV export, and
+retrying a failed hand-off."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
@@ -15,45 +16,15 @@ from flask_login import current_user
 from sqlalchemy import Select, and_, func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from editor import bp, charts, role_required
-from editor.forms import CONTROL, ConfirmForm, EraseForm, language_label
-from ussd.analytics import report, sweep
+from editor import bp, role_required
+from editor.forms import ConfirmForm
+from editor.submissions.filters import STATES, read_filters
 from ussd.extensions import db
-from ussd.menu.document import parse_menu
-from ussd.models import AuditEvent, Handoff, Menu, MenuVersion, User, UssdSession, utcnow
+from ussd.models import Handoff, UssdSession, utcnow
 from ussd.privacy.phones import mask
-from ussd.privacy.retention import audit, count_for_phone, erase_phone, purge
+from ussd.privacy.retention import audit
 
 PAGE_SIZE = 50
-SMALL: dict[str, Any] = {"width": 330, "label_width": 110}  # charts in a third of the page
-STATES = ("pending", "delivering", "delivered", "failed")
-
-
-def _day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
-def _clean(value: str) -> str:
-    """A filter value from the query string; one with control characters matches nothing."""
-    return "" if CONTROL.search(value) else value[:100]
-
-
-def _filters() -> dict[str, Any]:
-    today = utcnow().date()
-    start = _day(request.args.get("start"), today - timedelta(days=29))
-    end = _day(request.args.get("end"), max(today, start))
-    if end < start:  # given the wrong way round
-        start, end = end, start
-    return {
-        "start": start,
-        "end": end,
-        "location": _clean(request.args.get("location", "")),
-        "support_type": _clean(request.args.get("support_type", "")),
-        "status": request.args.get("status", "") if request.args.get("status") in STATES else "",
-    }
 
 
 def _query(filters: dict[str, Any]) -> Select[Handoff, str, str]:
@@ -102,7 +73,7 @@ def _distinct(column: Any) -> list[str]:
 @bp.get("/submissions")
 @role_required("viewer")
 def submissions() -> str:
-    filters = _filters()
+    filters = read_filters()
     page = max(1, request.args.get("page", 1, type=int))
     query = _query(filters)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -152,7 +123,7 @@ CSV_COLUMNS = [
 @bp.get("/submissions.csv")
 @role_required("viewer")
 def submissions_csv() -> Response:
-    filters = _filters()
+    filters = read_filters()
     query = _query(filters)
     # callers' answers leave the system here: who took which, and when, is kept
     shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, ""))
@@ -224,100 +195,3 @@ def submission_retry(handoff_id: int) -> WerkzeugResponse:
         else:
             flash(_("Only a failed hand-off can be retried."), "error")
     return redirect(request.referrer or url_for("editor.submissions"))
-
-
-def _node_order(menu_id: int | None) -> list[str]:
-    if menu_id is None:
-        return []
-    document = db.session.scalar(
-        select(MenuVersion.document)
-        .join(Menu, Menu.live_version_id == MenuVersion.id)
-        .where(Menu.id == menu_id)
-    )
-    return list(parse_menu(json.loads(document)).nodes) if document else []
-
-
-@bp.get("/analytics")
-@role_required("viewer")
-def analytics() -> str:
-    filters = _filters()
-    menus = db.session.scalars(select(Menu).order_by(Menu.name)).all()
-    menu_id = request.args.get("menu", type=int)
-    if menu_id is None and len(menus) == 1:
-        menu_id = menus[0].id
-    sweep(limit=5000, force=True)  # the last sessions' visits, so the page is up to date
-    figures = report(filters["start"], filters["end"], menu_id, _node_order(menu_id))
-
-    def tally_bars(tallies: dict[str, Any], label=str) -> list[charts.Bar]:  # type: ignore[no-untyped-def]
-        return [charts.Bar(label(k), t.sessions, t.completed) for k, t in _by_size(tallies)]
-
-    return render_template(
-        "editor/analytics.html",
-        figures=figures,
-        filters=filters,
-        menus=menus,
-        menu_id=menu_id,
-        per_day=charts.columns(
-            [charts.Bar(d.strftime("%d/%m"), t.sessions, t.completed) for d, t in figures.days],
-            _("Sessions per day"),
-        ),
-        by_language=charts.bars(
-            tally_bars(figures.by_language, language_label), _("Sessions by language"), **SMALL
-        ),
-        by_gateway=charts.bars(tally_bars(figures.by_gateway), _("Sessions by gateway"), **SMALL),
-        by_network=charts.bars(tally_bars(figures.by_network), _("Sessions by network"), **SMALL),
-        sorted_language=_by_size(figures.by_language),
-        sorted_gateway=_by_size(figures.by_gateway),
-        sorted_network=_by_size(figures.by_network),
-        dropoff=charts.bars(
-            [charts.Bar(n.node, n.reached, n.left) for n in figures.nodes],
-            _("Callers who reached each screen, and who left there"),
-        ),
-        language_label=language_label,
-    )
-
-
-def _by_size(tallies: dict[str, Any]) -> list[tuple[str, Any]]:
-    return sorted(tallies.items(), key=lambda kv: (-kv[1].sessions, kv[0]))
-
-
-@bp.route("/privacy", methods=["GET", "POST"])
-@role_required("admin")
-def privacy() -> str | WerkzeugResponse:
-    form = EraseForm()
-    found = None
-    if form.validate_on_submit():
-        phone = form.phone.data or ""
-        if form.erase.data:
-            deleted = erase_phone(phone, current_user)
-            flash(
-                _(
-                    "Erased: %(what)s. The audit log records that an erasure happened, not whose.",
-                    what=str(deleted),
-                ),
-                "info",
-            )
-            return redirect(url_for("editor.privacy"))
-        found = count_for_phone(phone)
-    events = db.session.execute(
-        select(AuditEvent, User.email)
-        .outerjoin(User, User.id == AuditEvent.user_id)
-        .order_by(AuditEvent.at.desc())
-        .limit(50)
-    ).all()
-    return render_template(
-        "editor/privacy.html",
-        form=form,
-        found=found,
-        events=events,
-        purge_form=ConfirmForm(prefix="purge"),
-    )
-
-
-@bp.post("/privacy/purge")
-@role_required("admin")
-def privacy_purge() -> WerkzeugResponse:
-    if ConfirmForm(prefix="purge").validate_on_submit():
-        deleted = purge(user=current_user)
-        flash(_("Purged: %(what)s.", what=str(deleted)), "info")
-    return redirect(url_for("editor.privacy"))

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from editor.users import (
+from editor.accounts.users import (
     ROLES,
     AccountError,
     admin_count,

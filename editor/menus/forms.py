@@ -1,0 +1,92 @@
+"""The forms of menus: create, settings, duplicate, publish, import, system messages, codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
+
+from editor.forms import EditorForm, options
+
+
+def language_codes(field: Any) -> list[str]:
+    """The codes of a languages field, in order (the first is the menu's default)."""
+    return [c.strip() for c in (field.data or "").split(",") if c.strip()]
+
+
+def _languages(form: Any, field: Any) -> None:
+    codes = language_codes(field)
+    if not codes or not all(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", c) for c in codes):
+        raise ValidationError(_l("Language codes separated by commas, such as: en, fr"))
+    if len(set(codes)) != len(codes):
+        raise ValidationError(_l("A language is listed twice."))
+
+
+class NewMenuForm(EditorForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    languages = StringField(
+        _l("Languages"),
+        default="en, fr",
+        validators=[_languages],
+        description=_l("Codes separated by commas, such as: en, fr, wo"),
+    )
+    start_from = SelectField(
+        _l("Start from"),
+        choices=options([("blank", _l("A blank menu")), ("demo", _l("A copy of the demo menu"))]),
+    )
+    submit = SubmitField(_l("Create menu"))
+
+
+class MenuSettingsForm(EditorForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=500)])
+    languages = StringField(
+        _l("Languages"),
+        validators=[_languages],
+        description=_l("Codes separated by commas; the first is the default."),
+    )
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Save settings"))
+
+
+class DuplicateForm(EditorForm):
+    name = StringField(_l("Name of the copy"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Duplicate"))
+
+
+class PublishForm(EditorForm):
+    note = StringField(_l("What changed (optional)"), validators=[Length(max=200)])
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Publish"))
+
+
+class ImportForm(EditorForm):
+    file = FileField(_l("Menu file (JSON)"), validators=[FileRequired()])
+    submit = SubmitField(_l("Import"))
+
+
+class MessagesForm(EditorForm):
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Save messages"))
+
+
+class ServiceCodeForm(EditorForm):
+    code = StringField(
+        _l("Service code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("As callers dial it, such as *123*456#"),
+    )
+    menu = SelectField(_l("Menu"), coerce=int)
+    submit = SubmitField(_l("Map code"))
+
+
+class DefaultMenuForm(EditorForm):
+    menu = SelectField(
+        _l("Default menu"), coerce=int, description=_l("Serves every code not mapped above.")
+    )
+    submit = SubmitField(_l("Set default"))
