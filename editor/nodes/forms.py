@@ -105,10 +105,16 @@ ASKED = {
 }
 
 
+# WTForms' own message (as Regexp's), translated by WTForms' catalogue rather than ours.
+INVALID_INPUT = "Invalid input."
+
+
 def _accepted_by(setting: Setting) -> Callable[[Any, Any], None]:
+    """A validator that takes what the document takes for `setting`."""
+
     def check(form: Any, field: Any) -> None:
         if not setting.accepts(field.data):
-            raise ValidationError(field.gettext("Invalid input."))
+            raise ValidationError(field.gettext(INVALID_INPUT))
 
     return check
 
