@@ -211,8 +211,8 @@ def register_dispatcher(app: Flask) -> None:
 
 
 def warm_menus(app: Flask) -> None:
-    """Compile the live menus now, so no caller's first hop waits for it (a 5,000-node
-    menu takes tens of milliseconds). Quietly skipped before init-db has run."""
+    """Compile the live menus now, so no caller's first hop waits for it (and, with
+    gunicorn's preloading, every worker shares them). Quietly skipped before init-db."""
     from sqlalchemy import select
 
     from ussd.models import Menu

@@ -11,26 +11,17 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
+from ussd.menu.languages import native_name
+
 
 def options(pairs: Any) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs (WTForms 3.3 retires plain tuples)."""
     return [SelectChoice(value, str(label)) for value, label in pairs]
 
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "Français",
-    "pt": "Português",
-    "es": "Español",
-    "ar": "العربية",
-    "sw": "Kiswahili",
-    "wo": "Wolof",
-    "ha": "Hausa",
-}
-
-
 def language_label(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+    """A language as the editor shows it: in its own name ("Français")."""
+    return native_name(code)
 
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

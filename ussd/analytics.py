@@ -240,7 +240,7 @@ class NodeStats:
 
 
 @dataclass
-class Report:
+class Figures:
     start: date
     end: date
     total: Tally
@@ -256,7 +256,7 @@ class Report:
 
 def report(
     start: date, end: date, menu_id: int | None = None, node_order: list[str] | None = None
-) -> Report:
+) -> Figures:
     """Figures for sessions started from `start` to `end` (both included, UTC days)."""
 
     def scope(model: Any) -> Any:
@@ -331,7 +331,7 @@ def report(
         )
         or 0
     )
-    return Report(
+    return Figures(
         start=start,
         end=end,
         total=total,

@@ -11,7 +11,7 @@ from ussd.menu.lint import Problem
 
 
 @dataclass
-class Screen:
+class MeasuredScreen:
     lang: str
     text: str
     measure: Measure
@@ -23,7 +23,7 @@ class Row:
     node: Node
     depth: int
     via: str  # how the parent reaches it: "option 2", "next", "rule 1", ...
-    screens: list[Screen] = field(default_factory=list)
+    screens: list[MeasuredScreen] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     repeat: bool = False  # already shown above: only a reference is drawn
     language_choice: bool = False
@@ -67,7 +67,7 @@ def build(
             for lang in doc.languages:
                 text = compiled.full_text(node, lang)
                 row.screens.append(
-                    Screen(
+                    MeasuredScreen(
                         lang, text, budget.measure(text), len(compiled.pages(node, lang, budget))
                     )
                 )

@@ -661,14 +661,14 @@ def test_flex_setup_needs_settings(app):
 
 
 def test_dispatcher_pauses_while_twilio_fails_everything(twilio_app, requests_mock):
-    from ussd.handoff.dispatcher import Dispatcher, Report
+    from ussd.handoff.dispatcher import DeliveryReport, Dispatcher
 
     dispatcher = Dispatcher(twilio_app)
-    dispatcher._after_pass(Report(claimed=3, retried=3))
+    dispatcher._after_pass(DeliveryReport(claimed=3, retried=3))
     first = dispatcher.paused_until
-    dispatcher._after_pass(Report(claimed=1, retried=1))
+    dispatcher._after_pass(DeliveryReport(claimed=1, retried=1))
     assert dispatcher.failures == 2 and dispatcher.paused_until > first  # longer each time
-    dispatcher._after_pass(Report(claimed=2, delivered=1, retried=1))
+    dispatcher._after_pass(DeliveryReport(claimed=2, delivered=1, retried=1))
     assert dispatcher.failures == 0 and dispatcher.paused_until == 0.0
 
 

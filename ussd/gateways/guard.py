@@ -13,6 +13,8 @@ from flask import Request, Response
 from flask.config import Config
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ussd.responses import plain
+
 log = logging.getLogger("ussd.gateways.guard")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -23,11 +25,6 @@ def parse_networks(spec: str) -> list[Network]:
     return [
         ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
     ]
-
-
-def plain(status: int, reason: str) -> Response:
-    """A one-line text answer (refusals and errors: gateways and monitors read these)."""
-    return Response(reason + "\n", status=status, mimetype="text/plain")
 
 
 def presented_token(request: Request) -> str:

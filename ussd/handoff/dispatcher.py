@@ -35,7 +35,7 @@ CLOSED_TASK = ("completed", "canceled", "deleted")
 
 
 @dataclass
-class Report:
+class DeliveryReport:
     claimed: int = 0
     delivered: int = 0
     retried: int = 0
@@ -166,7 +166,7 @@ def _finish(handoff_id: int, owner: str, **values: Any) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report) -> bool:
+def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: DeliveryReport) -> bool:
     """Deliver one claimed hand-off. False when Twilio failed in a way worth retrying (the
     caller then stops the pass: the next hand-off would most likely fail the same way)."""
     row = db.session.get(Handoff, handoff_id, populate_existing=True)
@@ -197,7 +197,9 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Report)
     return True
 
 
-def _deliver_create(taskrouter: TaskRouter, row: Handoff, owner: str, report: Report) -> None:
+def _deliver_create(
+    taskrouter: TaskRouter, row: Handoff, owner: str, report: DeliveryReport
+) -> None:
     attributes, merged_ids = merged_attributes(row)
     session_id = str(attributes.get("ussd_session_id") or "")
     db.session.commit()  # no transaction stays open while Twilio is called
@@ -231,7 +233,9 @@ def _deliver_create(taskrouter: TaskRouter, row: Handoff, owner: str, report: Re
         log.info("hand-off %s delivered as task %s", row.id, task_sid)
 
 
-def _deliver_update(taskrouter: TaskRouter, row: Handoff, owner: str, report: Report) -> None:
+def _deliver_update(
+    taskrouter: TaskRouter, row: Handoff, owner: str, report: DeliveryReport
+) -> None:
     target = db.session.get(Handoff, row.target_id) if row.target_id else None
     if target is None or target.status == "failed" or target.task_status in CLOSED_TASK:
         _make_standalone(row, owner, "the earlier task is closed: a new task will be made")
@@ -270,9 +274,11 @@ def waiting_reason() -> str | None:
     return f"waiting: Twilio is not configured ({', '.join(missing)})" if missing else None
 
 
-def dispatch_due(limit: int = 50, now: datetime | None = None, background: bool = False) -> Report:
+def dispatch_due(
+    limit: int = 50, now: datetime | None = None, background: bool = False
+) -> DeliveryReport:
     """Deliver every hand-off that is due (used by the background thread and the CLI)."""
-    report = Report()
+    report = DeliveryReport()
     taskrouter = router()
     if taskrouter is None:
         reason = waiting_reason() or ""
@@ -338,7 +344,7 @@ class Dispatcher:
     def notify(self) -> None:
         self.wake.set()
 
-    def _after_pass(self, report: Report) -> None:
+    def _after_pass(self, report: DeliveryReport) -> None:
         if report.retried and not report.delivered:
             self.failures += 1
             pause = min(300.0, 5.0 * 2 ** (self.failures - 1))

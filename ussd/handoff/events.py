@@ -20,6 +20,7 @@ from ussd.analytics import add_wait
 from ussd.extensions import db
 from ussd.handoff.taskrouter import auth_tokens
 from ussd.models import Handoff, MenuVersion, TaskEvent, UssdSession, utcnow
+from ussd.responses import plain
 
 bp = Blueprint("flex", __name__, url_prefix="/flex")
 log = logging.getLogger("ussd.handoff.events")
@@ -52,10 +53,6 @@ def _occurred(raw: str) -> datetime:
     if stamp > 1e11:  # milliseconds
         stamp /= 1000
     return datetime.fromtimestamp(stamp, UTC)
-
-
-def plain(status: int, text: str) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain")
 
 
 @bp.post("/events")

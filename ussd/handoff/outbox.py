@@ -13,27 +13,11 @@ from typing import Any
 
 from ussd.handoff.dispatcher import waiting_reason
 from ussd.menu.engine import State, compact_json
+from ussd.menu.languages import english_name
 from ussd.models import Handoff
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "French",
-    "pt": "Portuguese",
-    "es": "Spanish",
-    "ar": "Arabic",
-    "sw": "Swahili",
-    "wo": "Wolof",
-    "ha": "Hausa",
-    "am": "Amharic",
-    "so": "Somali",
-    "ln": "Lingala",
-    "rw": "Kinyarwanda",
-    "yo": "Yoruba",
-    "ig": "Igbo",
-    "tw": "Twi",
-}
 
 
 def iso_utc(moment: datetime) -> str:
@@ -64,7 +48,7 @@ def task_attributes(
     for key in PINNED_KEYS:
         attributes[key] = by_key.get(key)
     if attributes["language"] is None:  # a menu without a language question
-        attributes["language"] = LANGUAGE_NAMES.get(state.lang, state.lang)
+        attributes["language"] = english_name(state.lang)
     attributes.update(
         {
             "answers": answers,

@@ -17,7 +17,8 @@ from werkzeug.exceptions import HTTPException
 from ussd.extensions import db
 from ussd.gateways import GATEWAYS, BadRequest
 from ussd.gateways.africastalking import AfricasTalking
-from ussd.gateways.guard import guard, plain
+from ussd.gateways.guard import guard
+from ussd.responses import plain
 from ussd.sessions.service import Trace, answer_or_apologise, log_failure, record_gateway_end
 
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
