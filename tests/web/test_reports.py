@@ -233,8 +233,8 @@ def test_analytics_figures_on_known_sessions(app, client):
         )
         db.session.commit()
     with app.app_context():
-        assert sweep(force=True) == 10
-        assert sweep(force=True) == 0  # idempotent
+        assert sweep() == 10
+        assert sweep() == 0  # idempotent
         today = utcnow().date()
         figures = report(
             today - timedelta(days=1),
@@ -301,7 +301,7 @@ def test_simulated_sessions_are_not_counted(app, client, accounts):
         },
     )
     with app.app_context():
-        sweep(force=True)
+        sweep()
         today = utcnow().date()
         assert report(today, today).total.sessions == 0
 
@@ -327,7 +327,7 @@ def test_erasure_leaves_nothing_behind(app, client, accounts):
     at_walk(client, ["1"], session="erase-2", phone=PHONE)
     finish(client, 9, ["1", "1", "1", "1"])  # someone else
     with app.app_context():
-        sweep(force=True)
+        sweep()
         hashed = phone_hash(PHONE, app.config["SECRET_KEY"])
     before = every_value(app)
     assert PHONE in before and hashed in before
@@ -363,7 +363,7 @@ def test_purge_deletes_old_data_only(app, client, runner):
     finish(client, 1, ["1", "1", "1", "1"])
     finish(client, 2, ["1", "1", "1", "1"])
     with app.app_context():
-        sweep(force=True)
+        sweep()
         old = (utcnow() - timedelta(days=91)).replace(tzinfo=None)
         db.session.execute(
             text("UPDATE ussd_sessions SET started_at = :t WHERE external_id = 'sub-1'"), {"t": old}
@@ -379,7 +379,7 @@ def test_purge_deletes_old_data_only(app, client, runner):
 
 
 def test_daily_purge_runs_once_across_processes(make_app):
-    from ussd.handoff.dispatcher import housekeeping
+    from ussd.housekeeping import run as housekeeping
 
     first, second = make_app(), make_app()
     for app in (first, second):
