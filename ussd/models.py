@@ -48,7 +48,7 @@ ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
 
 
 class EncryptedText(TypeDecorator[str]):
-    """Text encrypted at rest with Fernet when ENCRYPTION_KEYS is set (ussd/crypto.py).
+    """Text encrypted at rest with Fernet when ENCRYPTION_KEYS is set (ussd/privacy/crypto.py).
 
     Reads accept both encrypted and plain values, so encryption can be switched on for a
     running service and old rows are re-encrypted by `flask crypto rotate`.
@@ -215,7 +215,7 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Handoff(db.Model):  # type: ignore[name-defined,misc]
-    """The outbox: one Flex task per finished session, delivered by ussd/dispatch.py.
+    """The outbox: one Flex task per finished session, delivered by ussd/handoff/dispatcher.py.
 
     kind "create" makes a task; kind "update" adds a repeat request from the same caller to
     the open task of `target_id` (callback de-duplication) instead of making a second one.
@@ -330,7 +330,7 @@ class Housekeeping(db.Model):  # type: ignore[name-defined,misc]
 
 class SignInCounter(db.Model):  # type: ignore[name-defined,misc]
     """Failed sign-ins per keyed hash of an email or an address, per time window. In the
-    database by default, so every worker and host counts alike (ussd/users.py)."""
+    database by default, so every worker and host counts alike (editor/accounts/users.py)."""
 
     __tablename__ = "sign_in_counters"
 

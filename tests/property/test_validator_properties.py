@@ -1,4 +1,4 @@
-"""Properties of free-text validation (ussd/validators.py) over generated rules and answers."""
+"""Properties of free-text validation (ussd/menu/validators.py) over generated rules and answers."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Validation of free-text answers: returns the canonical value or the reason it is refused.
 
-Pure: no Flask, no database. Error reasons are names of system strings (ussd/strings.py)
+Pure: no Flask, no database. Error reasons are names of system strings (ussd/menu/texts.py)
 with their parameters, so the engine can show them in the caller's language.
 """
 
