@@ -8,17 +8,19 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from limits.storage import Storage, storage_from_string
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ussd.extensions import db
 from ussd.models import SignInCounter, User, utcnow
+
+if TYPE_CHECKING:
+    from limits.storage import Storage
 
 ROLES = ("admin", "editor", "viewer")
 _hasher = PasswordHasher()
@@ -174,13 +176,14 @@ def _storage() -> Storage | DatabaseCounters:
     if storage is None:
         config = current_app.config
         uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        storage = extensions.setdefault(
-            _STORAGE,
-            DatabaseCounters()
-            if uri.startswith("memory://")
-            else storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {})),
-        )
-    return cast(Storage | DatabaseCounters, storage)
+        if uri.startswith("memory://"):
+            storage = DatabaseCounters()
+        else:  # only then: `limits` and its storage clients are heavy to import
+            from limits.storage import storage_from_string
+
+            storage = storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+        storage = extensions.setdefault(_STORAGE, storage)
+    return cast("Storage | DatabaseCounters", storage)
 
 
 def _key(throttle: Throttle, value: str) -> str:
