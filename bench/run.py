@@ -208,12 +208,21 @@ def main(argv: list[str] | None = None) -> int:
         elif profile_out is not None:
             log(f"py-spy wrote no profile: {Path(str(profile_out) + '.log').read_text()[-500:]}")
 
+        base = Side("baseline")
         if not args.skip_baseline:
-            base = Side("baseline")
-            server = play(base, BASELINE_SPEC, instance.env, plan, instance.tmp, run_id, workers)
-            server.stop()
-            base.log = scan_log(server.log_path)
-            result["baseline"] = base.result()
+            try:
+                server = play(
+                    base, BASELINE_SPEC, instance.env, plan, instance.tmp, run_id, workers
+                )
+            except SystemExit as exc:  # the app's figures are still worth a report
+                stop_all()
+                result["baseline_error"] = str(exc)[-3000:]
+                log(f"baseline: {result['baseline_error']}")
+            else:
+                server.stop()
+                base.log = scan_log(server.log_path)
+                result["baseline"] = base.result()
+        if "baseline" in result:
             if base.figures()["hops_per_s"]:
                 result["ratio"] = round(
                     app.figures()["hops_per_s"] / base.figures()["hops_per_s"], 4
@@ -232,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         if hole is not None:
             result.setdefault("settings", {})["blackhole_connections"] = hole.accepted
             hole.close()
-        instance.close(failed)
+        instance.close(failed or "baseline_error" in result)  # keep the logs
 
     RESULTS.mkdir(exist_ok=True)
     label = args.label or ("smoke" if args.smoke else "run")

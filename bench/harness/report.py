@@ -250,6 +250,8 @@ def problems(result: dict[str, Any]) -> list[str]:
     checks = result["app"]["checks"]
     if app_fig["errors"]:
         out.append(f"{app_fig['errors']} errors in the app run")
+    if result.get("baseline_error"):
+        out.append(f"the baseline did not run ({result['baseline_error'].splitlines()[0]})")
     if "baseline" in result and result["baseline"]["figures"]["errors"]:
         out.append(f"{result['baseline']['figures']['errors']} errors in the baseline run")
     if not result["targets"]["one hand-off per finished session"][0]:

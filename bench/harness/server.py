@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -87,7 +88,10 @@ class Server:
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({self.proc.returncode}):\n{self.log_tail()}")
+                raise SystemExit(
+                    f"gunicorn exited ({self.proc.returncode}): {self.first_error()}\n"
+                    f"{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as reply:  # noqa: S310
                     if reply.status == 200:
@@ -108,6 +112,15 @@ class Server:
     def memory(self) -> dict[str, Any]:
         """PSS of the master and its workers now (see measure.service_memory)."""
         return service_memory(self.pid)
+
+    def first_error(self) -> str:
+        """The first exception in the log (a worker that failed to boot says why there; the
+        log's tail has only the master giving up)."""
+        with contextlib.suppress(OSError):
+            for line in self.log_path.read_text(errors="replace").splitlines():
+                if re.match(r"[\w.]+(Error|Exception): ", line):
+                    return line[:300]
+        return "no exception in the log"
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
