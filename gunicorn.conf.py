@@ -40,6 +40,8 @@ def pre_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
 
 
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
-    from ussd.server import serve_in_this_process
+    app = worker.app.wsgi()
+    if "sqlalchemy" in getattr(app, "extensions", {}):  # ours, not another app on this config
+        from ussd.server import serve_in_this_process
 
-    serve_in_this_process(worker.app.wsgi())
+        serve_in_this_process(app)
