@@ -193,13 +193,18 @@ def register_error_handlers(app: Flask) -> None:
 
 
 class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, which build their signer only when a request brings
-    a cookie: gateways and monitors bring none, and their session stays an empty one."""
+    """Flask's signed-cookie sessions, doing nothing for a request that brings no cookie
+    and leaves its session untouched (gateways and monitors): no cookie header parsed, no
+    signer built, nothing to save. Any request that does bring or use one is as in Flask."""
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if not request.cookies.get(self.get_cookie_name(app)):
+        if not request.environ.get("HTTP_COOKIE"):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
 
 
 def register_dispatcher(app: Flask) -> None:

@@ -7,6 +7,7 @@ It knows nothing of menus, sessions or the database.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -15,7 +16,6 @@ from flask import Request, Response
 
 from ussd.menu.engine import Screen, compact_json
 from ussd.menu.gsm import Budget
-from ussd.menu.numerals import is_digits
 
 MAX_FIELD = 200  # ids, phone numbers, codes, networks
 MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway
@@ -143,16 +143,21 @@ def bool_field(data: dict[str, Any], name: str, *, required: bool = True) -> boo
     raise BadRequest(f"field {name} must be true or false")
 
 
+# Control characters and lone surrogates, which no handset can send.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_PHONE = re.compile("[0-9+ -]+")
+
+
 def check_text(value: str, name: str) -> None:
-    """Refuse control characters and lone surrogates (which no handset can send)."""
-    for ch in value:
-        if ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff":
-            raise BadRequest(f"field {name} contains a control character")
+    """Refuse control characters and lone surrogates."""
+    if _CONTROL.search(value):
+        raise BadRequest(f"field {name} contains a control character")
 
 
 def phone_field(data: dict[str, Any], name: str) -> str:
+    """A number as gateways send it: ASCII digits, "+", spaces and dashes."""
     value = text_field(data, name, limit=40, numbers=True).strip()
-    if not value or not all(is_digits(ch) or ch in "+ -" for ch in value):
+    if not _PHONE.fullmatch(value):
         raise BadRequest(f"field {name} is not a phone number")
     return value
 
