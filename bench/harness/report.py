@@ -7,9 +7,10 @@ from typing import Any
 
 from bench.harness.profiling import WAITS
 
-# The targets of issue 7 (2 cores, SQLite, default settings, 32 callers) and issue 13's
-# memory of the whole service with 4 workers.
-TARGET_RATIO = 0.40
+# The targets of issue 13 (2 cores, SQLite, default settings, 32 callers, one request path
+# through Flask): throughput against the bare baseline, and the memory of the whole
+# service with 4 workers. Issue 7's latency target still holds.
+TARGET_RATIO = 0.38
 TARGET_P99_MS = 50.0
 TARGET_SERVICE_PSS_MIB = 200.0
 TARGET_WORKERS = 4
@@ -190,7 +191,7 @@ def targets(result: dict[str, Any]) -> dict[str, tuple[bool, str]]:
     checks = result["app"]["checks"]
     out: dict[str, tuple[bool, str]] = {}
     if result.get("ratio") is not None:
-        out["throughput >= 40% of baseline"] = (
+        out[f"throughput >= {100 * TARGET_RATIO:.0f}% of baseline"] = (
             result["ratio"] >= TARGET_RATIO,
             f"{100 * result['ratio']:.1f} %",
         )
