@@ -131,6 +131,13 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "country assumed for phone numbers without a country code, e.g. SN",
     ),
     (
+        "HOP_DATABASE_WAIT_SECONDS",
+        float,
+        6.0,
+        "how long a caller's request waits for a database that cannot be reached (a "
+        "restart, a failover) before the caller is told to try again later",
+    ),
+    (
         "MENU_CACHE_SECONDS",
         float,
         5.0,

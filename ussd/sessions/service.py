@@ -32,7 +32,7 @@ from ussd.privacy.phones import keyed_hash, normalize, phone_hash, phone_key
 from ussd.publishing import cache, normalize_code
 from ussd.sessions import repository as repo
 from ussd.sessions.repository import RESUMABLE, record_gateway_end
-from ussd.sessions.store import Record, Transaction, transaction
+from ussd.sessions.store import Record, Transaction, retrying, transaction
 
 __all__ = ["Trace", "answer", "answer_or_apologise", "record_gateway_end", "screen_budget"]
 
@@ -113,6 +113,30 @@ def answer(
         record_gateway_end(gateway.name, turn.session_id, turn.end)
         return Screen("", end=True)
     now = utcnow()
+    # A database that cannot be reached (a restart, a failover) shows as a slower screen,
+    # not a lost call: the hop is tried again until its budget runs out. A hop that failed
+    # committed nothing, or committed and is then answered as the repeat it has become.
+    wait = float(config.get("HOP_DATABASE_WAIT_SECONDS", 6))
+    reply = retrying(
+        lambda: _hop(turn, gateway, trace, config, now, simulation, queue_task, version_id),
+        wait,
+    )
+    if reply.queued:
+        notify_dispatcher()
+    return reply.screen
+
+
+def _hop(
+    turn: Turn,
+    gateway: Gateway,
+    trace: Trace,
+    config: Mapping[str, Any],
+    now: datetime,
+    simulation: bool,
+    queue_task: bool,
+    version_id: int | None,
+) -> Reply:
+    """One try at the hop, in one transaction."""
     window = timedelta(minutes=int(config.get("RESUME_WINDOW_MINUTES", 10)))
     resume = window > timedelta(0) and not simulation
     secret = phone_key(config)
@@ -149,9 +173,7 @@ def answer(
             reply = Reply(Screen(system_message({}, "en", "ended"), end=True))
         else:
             reply = start_session(tx, hop, earlier, trace, version_id)
-    if reply.queued:
-        notify_dispatcher()
-    return reply.screen
+    return reply
 
 
 def answer_or_apologise(where: str, turn: Turn, gateway: Gateway, **options: Any) -> Screen:

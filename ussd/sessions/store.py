@@ -13,11 +13,13 @@ Everything else in the application uses the ORM Session as usual.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, cast
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -92,7 +94,21 @@ class Store:
     def __init__(self, engine: Engine):
         self.dialect = named_dialect(engine)
         self.engine = engine
-        self.integrity_error = engine.dialect.loaded_dbapi.IntegrityError
+        dbapi = engine.dialect.loaded_dbapi
+        self.integrity_error = dbapi.IntegrityError
+        # What a database that cannot be reached raises (restart, failover, connections
+        # refused), through the driver or through SQLAlchemy's pool. Never SQLite's: its
+        # busy timeout already waits for a lock, and its other errors do not pass.
+        self.unreachable: tuple[type[BaseException], ...] = (
+            ()
+            if engine.dialect.name == "sqlite"
+            else (
+                dbapi.OperationalError,
+                dbapi.InterfaceError,
+                sa_exc.OperationalError,
+                sa_exc.InterfaceError,
+            )
+        )
         self._prepared: dict[str, Prepared] = {}
 
     def prepare(self, name: str, statement: ClauseElement, table: Table | None = None) -> Prepared:
@@ -196,3 +212,24 @@ def transaction() -> Iterator[Transaction]:
         finally:
             raw.invalidate()  # do not reuse a connection in an unknown state
         raise
+
+
+T = TypeVar("T")
+
+
+def retrying(attempt: Callable[[], T], budget_seconds: float) -> T:
+    """`attempt()`, tried again after a short and growing pause while the database cannot
+    be reached, until `budget_seconds` have passed; then its error is raised."""
+    current = store()
+    deadline = time.monotonic() + budget_seconds
+    pause = 0.05
+    while True:
+        try:
+            return attempt()
+        except current.unreachable:
+            with suppress(*current.unreachable):
+                db.session.rollback()  # the menu look-ups' ORM session may have failed too
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
