@@ -1,0 +1,1 @@
+"""The benchmark (bench/README.md): thin command-line scripts over the harness package."""
