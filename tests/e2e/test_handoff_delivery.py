@@ -684,3 +684,20 @@ def test_an_outage_costs_one_attempt_per_pass_not_one_per_handoff(twilio_app, no
     assert len(posts(no_task_found)) == 1  # the other two were handed back untouched
     states = [(r.status, r.attempts) for r in handoff_rows(twilio_app)]
     assert sorted(states) == [("pending", 0), ("pending", 0), ("pending", 1)]
+
+
+def test_events_are_acknowledged_with_204_and_json_content_type(delivered):
+    """Twilio's TaskRouter Events reference: answer an event callback with 204 No Content and
+    `Content-Type: application/json` (https://www.twilio.com/docs/taskrouter/api/event/reference).
+    Every acknowledgement says so: a recorded event, a repeat, and an event about a task that
+    is not ours; refusals keep their 403 and a one-line text reason."""
+    client = delivered.test_client()
+    recorded = event(task_sid(1), "task.created", "EV" + "7" * 32)
+    for params in (recorded, recorded, event(task_sid(9), "task.created", "EV" + "8" * 32)):
+        response = signed_post(client, params)
+        assert response.status_code == 204
+        assert response.mimetype == "application/json"
+        assert response.get_data() == b""
+    refused = client.post("/flex/events", data=recorded)
+    assert refused.status_code == 403 and refused.mimetype == "text/plain"
+    assert refused.get_data(as_text=True) == "missing X-Twilio-Signature\n"

@@ -2,7 +2,10 @@
 
 Records what happens to our tasks (created, accepted by an agent, completed, canceled) so
 coordinators can see how long callers wait, and so a repeat request is merged only into a
-task that is still open. Unsigned or forged requests get 403 and change nothing.
+task that is still open. Unsigned or forged requests get 403 (a one-line text reason) and
+change nothing; every event accepted, whether recorded, a repeat or about another app's task,
+is acknowledged as Twilio's TaskRouter Events reference asks: 204 No Content with
+`Content-Type: application/json` (https://www.twilio.com/docs/taskrouter/api/event/reference).
 """
 
 from __future__ import annotations
@@ -74,7 +77,13 @@ def events() -> Response:
         log.warning("rejected a TaskRouter event with an invalid signature")
         return plain(403, "invalid X-Twilio-Signature")
     record(request.form)
-    return Response(status=204)
+    return acknowledged()
+
+
+def acknowledged() -> Response:
+    """204 with no body; the content type is the one TaskRouter's reference asks for (Flask's
+    default would be text/html)."""
+    return Response(status=204, mimetype="application/json")
 
 
 def _menu_of(session_id: int) -> int | None:
