@@ -27,6 +27,15 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "ussd-flex"
+# gunicorn 25.1+ opens a control socket (for `gunicornc`) by default in $XDG_RUNTIME_DIR or
+# ~/.gunicorn/, which the systemd unit in docs/deploy.md cannot write (ProtectSystem=strict,
+# ProtectHome=true): every start would log "Control server error". We do not use it: off,
+# unless GUNICORN_CONTROL_SOCKET names a path the service can write (e.g. /run/ussd/gunicorn.ctl
+# with RuntimeDirectory=ussd). Older gunicorn ignores both settings.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
 # The application is loaded once, in the master, and its workers share that memory
 # (copy-on-write); each worker then opens its own database connections and starts its
 # own dispatcher (ussd/server.py). GUNICORN_PRELOAD=0 loads it in each worker instead.
