@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -163,6 +164,7 @@ def test_finished_session_says_ended():
 
 # -- pagination -------------------------------------------------------------------------------
 
+NAV = {"more": "98. More", "back": "0. Back"}
 LONG_OPTIONS = [
     {
         "label": {"en": f"Location number {i} in the region", "fr": f"Lieu {i}"},
@@ -222,6 +224,31 @@ def test_french_paging_labels_translated():
     assert pages[0].endswith("98. Suite")
     assert pages[1].endswith("0. Retour")
     assert engine.render(menu, state, ctx).text == pages[0]
+
+
+SHORT_OPTIONS = [f"{i}. Option {i}" for i in range(1, 6)]
+LONG_LABELS = [
+    # the sixth option's label, the budget -> what the page that starts it shows first
+    ("x" * 300, Budget(), "6. xxxx"),  # one word longer than a page
+    ("y" * 200 + " and then a few words", Budget(cap=60), "6. yyyy"),
+    ("Abcdefghij " * 27, Budget(), "6. Abcdefghij Abcdefghij"),  # words: split between words
+    ("ç" * 150, Budget(), "6. çççç"),  # UCS-2: 80 characters a page
+    ("z" * 300, Budget(cap=30), "6. zzzz"),
+]
+
+
+@pytest.mark.parametrize(("label", "budget", "starts"), LONG_LABELS)
+def test_a_long_option_keeps_its_number_with_its_label(label, budget, starts):
+    pages = engine.paginate("Choose", [*SHORT_OPTIONS, f"6. {label}"], budget, **NAV)
+    lines = [line for page in pages for line in page.split("\n")]
+    assert not [line for line in lines if re.fullmatch(r"\d+\.", line)]  # never "6." alone
+    assert all(budget.fits(page) for page in pages)
+    [first] = [page for page in pages if page.startswith("6.")]
+    assert first.startswith(starts)
+    shown = "".join(
+        page.split("\n98. More")[0].split("\n0. Back")[0] for page in pages[pages.index(first) :]
+    )
+    assert shown.replace(" ", "") == f"6.{label}".replace(" ", "")  # nothing lost
 
 
 def test_ucs2_character_halves_the_budget():

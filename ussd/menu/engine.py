@@ -299,7 +299,10 @@ def _split_to_fit(text: str, fits: Any) -> tuple[str, str]:
             lo = mid
         else:
             hi = mid - 1
-    if lo > 0 and " ".join(words[:lo]).strip():  # never a page of navigation only
+    head = " ".join(words[:lo]).strip()
+    # never a page of navigation only, nor an option's number without its label ("6." with
+    # "98. More"): a first word too long for the rest of the page is cut instead
+    if lo > 0 and head and not _number_only(head):
         return " ".join(words[:lo]), " ".join(words[lo:])
     lo, hi = 0, len(text)  # a single word longer than a page: cut it, continue next page
     while lo < hi:
@@ -311,6 +314,11 @@ def _split_to_fit(text: str, fits: Any) -> tuple[str, str]:
     if lo == 0:
         raise EngineError("the screen budget is too small for any text")
     return text[:lo], text[lo:]
+
+
+def _number_only(text: str) -> bool:
+    """ "6." alone: the number of an option, which means nothing on a page of its own."""
+    return text.endswith(".") and is_digits(text[:-1])
 
 
 def fit_final(text: str, budget: Budget) -> str:
