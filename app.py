@@ -61,8 +61,14 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if name not in (test_config or {}):
             app.config[name] = secure
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):  # callers' numbers and answers: owner-only (0700, 0600)
+        tightened = settings.private_folder(app.instance_path)
+        tightened += settings.private_sqlite(uri, app.instance_path)
+        for path in tightened:
+            logging.getLogger("ussd.config").warning(
+                "%s was readable by other users of this machine: now by its owner only", path
+            )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # a connection the server dropped (restart, failover) is replaced, not handed out
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -78,6 +84,16 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as exc:
         raise SystemExit(f"configuration: USSD_ALLOWED_IPS is invalid ({exc})") from None
     app.config["USSD_SCREEN_CAPS_PARSED"] = settings.screen_caps(app.config["USSD_SCREEN_CAPS"])
+    from ussd.gateways import region_warning
+    from ussd.privacy.phones import region_setting
+
+    try:
+        app.config["DEFAULT_PHONE_REGION"] = region_setting(app.config["DEFAULT_PHONE_REGION"])
+    except ValueError as exc:
+        raise SystemExit(f"configuration: DEFAULT_PHONE_REGION {exc}") from None
+    warning = region_warning(app.config["DEFAULT_PHONE_REGION"])
+    if warning:
+        logging.getLogger("ussd.config").warning("%s", warning)
     from ussd.privacy import crypto
 
     crypto.configure(app.config.get("ENCRYPTION_KEYS") or "")

@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 if [ ! -f .env ]; then
-    echo "==> writing .env with a new secret key and webhook token"
+    echo "==> writing .env with a new secret key, phone-hash key and webhook token"
     secret="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')"
+    # keys the hashes of callers' numbers: kept when SECRET_KEY changes (docs/security.md)
+    phone_key="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')"
     token="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')"
-    sed -e "s|^SECRET_KEY=.*|SECRET_KEY=$secret|" \
-        -e "s|^USSD_WEBHOOK_TOKEN=.*|USSD_WEBHOOK_TOKEN=$token|" .env.sample > .env
+    (umask 077 && sed -e "s|^SECRET_KEY=.*|SECRET_KEY=$secret|" \
+        -e "s|^PHONE_HASH_KEY=.*|PHONE_HASH_KEY=$phone_key|" \
+        -e "s|^USSD_WEBHOOK_TOKEN=.*|USSD_WEBHOOK_TOKEN=$token|" .env.sample > .env)
     chmod 600 .env
 fi
 .venv/bin/flask --app app init-db

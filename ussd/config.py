@@ -128,7 +128,9 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "DEFAULT_PHONE_REGION",
         str,
         "",
-        "country assumed for phone numbers without a country code, e.g. SN",
+        "country assumed for phone numbers without a country code, e.g. SN (numbers "
+        "from Hubtel, Nalo and Arkesel are read as Ghana's); empty: such a number cannot "
+        "be made E.164 and its Flex task gets no `from`, and erasure asks for the country code",
     ),
     (
         "HOP_DATABASE_WAIT_SECONDS",
@@ -224,12 +226,63 @@ def database_uri(url: str, instance_path: str) -> str:
     return url
 
 
+def _owner_only(path: Path, mode: int) -> bool:
+    """Tighten `path` to `mode` when others may read it and it is ours; True if it was."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+        path.chmod(mode)
+        return True
+    return False
+
+
+def private_folder(path: str | Path) -> list[Path]:
+    """The instance folder, made if missing, readable by the service's user only (0700):
+    it holds the SQLite database, the generated secret key and the backups. Returns the
+    paths that were open to others and have been tightened (an older version made 0755)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return [folder] if _owner_only(folder, 0o700) else []
+
+
+def private_sqlite(uri: str, instance_path: str) -> list[Path]:
+    """Make the SQLite database of `uri` owner-only (0600) before anything opens it.
+
+    SQLite creates a missing file with the process umask (0644 for most) and gives its
+    -wal and -shm files the database's mode, so the file is created here, 0600, empty (an
+    empty file is an empty database). A file left readable by others is tightened; the
+    paths tightened are returned so the start-up can say so.
+    """
+    if not uri.startswith("sqlite"):
+        return []
+    from sqlalchemy.engine import make_url
+
+    name = make_url(uri).database or ""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return []
+    path = Path(instance_path) / name  # Flask-SQLAlchemy: relative to the instance folder
+    if not path.parent.is_dir():
+        return []  # SQLite will say so when it connects
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return [
+        part
+        for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+        if _owner_only(part, 0o600)
+    ]
+
+
 def instance_secret(instance_path: str) -> str:
     """A secret key kept in the instance folder, created on first use (mode 0600)."""
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -14,7 +14,27 @@ from editor.forms import ConfirmForm
 from editor.privacy.forms import EraseForm
 from ussd.extensions import db
 from ussd.models import AuditEvent, User
-from ussd.privacy.retention import count_for_phone, erase_phone, purge
+from ussd.privacy.phones import UnreadableNumber, pretty
+from ussd.privacy.retention import count_for_phone, erase_phone, erasure_number, purge
+
+
+def unreadable(error: UnreadableNumber) -> str:
+    """Why a number was refused, for the admin: what is missing and how to give it."""
+    if error.reason == "no_country_code":
+        return _(
+            "“%(number)s” has no country code, so it could be a number of any country. "
+            "Give it with + and its country code (such as +221 for Senegal or +233 for "
+            "Ghana), or ask your operator to set DEFAULT_PHONE_REGION.",
+            number=error.raw,
+        )
+    if error.reason == "not_in_region":
+        return _(
+            "“%(number)s” is not a number of %(region)s. If it is from another country, "
+            "give it with + and its country code.",
+            number=error.raw,
+            region=error.region or "",
+        )
+    return _("“%(number)s” is not a complete phone number.", number=error.raw)
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
@@ -24,17 +44,23 @@ def privacy() -> str | Response:
     found = None
     if form.validate_on_submit():
         phone = form.phone.data or ""
-        if form.erase.data:
-            deleted = erase_phone(phone, current_user)
-            flash(
-                _(
-                    "Erased: %(what)s. The audit log records that an erasure happened, not whose.",
-                    what=str(deleted),
-                ),
-                "info",
-            )
-            return redirect(url_for("editor.privacy"))
-        found = count_for_phone(phone)
+        try:
+            # shown under the field: the number as it was read, before anything is erased
+            form.phone.description = _("Read as %(number)s.", number=pretty(erasure_number(phone)))
+            if form.erase.data:
+                deleted = erase_phone(phone, current_user)
+                flash(
+                    _(
+                        "Erased: %(what)s. The audit log records that an erasure happened, "
+                        "not whose.",
+                        what=str(deleted),
+                    ),
+                    "info",
+                )
+                return redirect(url_for("editor.privacy"))
+            found = count_for_phone(phone)
+        except UnreadableNumber as exc:  # never a false "nothing is stored"
+            form.phone.errors = [*form.phone.errors, unreadable(exc)]
     events = db.session.execute(
         select(AuditEvent, User.email)
         .outerjoin(User, User.id == AuditEvent.user_id)

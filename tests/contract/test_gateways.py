@@ -284,3 +284,42 @@ def test_unknown_provider_fields_are_ignored():
     data = sample_json("hubtel_initiation.json")
     data["ExtraData"] = {"x": 1}
     assert parse("hubtel", json.dumps(data)).session_id == data["SessionId"]
+
+
+# -- the caller's number: national providers place local numbers in their country (issue 14) --
+
+
+@pytest.mark.parametrize(
+    ("gateway", "sample_name", "field"),
+    [
+        ("arkesel", "arkesel_first.json", "msisdn"),  # Arkesel's own sample sends 0244000000
+        ("hubtel", "hubtel_initiation.json", "Mobile"),
+        ("nalo", "nalo_first.json", "MSISDN"),
+    ],
+)
+def test_national_provider_gives_a_local_number_in_e164(gateway, sample_name, field):
+    data = sample_json(sample_name)
+    data[field] = "0244000000"
+    turn = parse(gateway, json.dumps(data))
+    assert turn.phone == "+233244000000"
+    assert GATEWAYS[gateway].country == "GH"
+    if gateway != "hubtel":  # the number is echoed back to the gateway as it sent it
+        with bare.app_context():
+            body = GATEWAYS[gateway].render(Screen("Bye", end=True), turn).get_json()
+        assert "0244000000" in body.values()
+
+
+def test_national_provider_keeps_an_international_number_as_sent():
+    assert parse("hubtel", sample("hubtel_initiation.json")).phone == "233200585542"
+
+
+@pytest.mark.parametrize("gateway", ["africastalking", "json"])
+def test_multi_country_providers_have_no_country(gateway):
+    assert GATEWAYS[gateway].country is None
+    body = (
+        "sessionId=x&phoneNumber=0244000000&serviceCode=1&text="
+        if gateway == "africastalking"
+        else '{"session_id":"s","phone":"0244000000","new_session":true}'
+    )
+    turn = parse(gateway, body, FORM if gateway == "africastalking" else "application/json")
+    assert turn.phone == "0244000000"  # only DEFAULT_PHONE_REGION can place it

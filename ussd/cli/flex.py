@@ -16,8 +16,12 @@ def flex_setup(events_url: str | None) -> None:
     """Check credentials, workspace and workflow; create the ussd task channel if missing."""
     from flask import current_app
 
+    from ussd.gateways import region_warning
     from ussd.handoff.taskrouter import TaskRouter, check_setup, missing_settings
 
+    warning = region_warning(current_app.config.get("DEFAULT_PHONE_REGION"))
+    if warning:  # tasks whose caller an agent cannot call back
+        click.echo(f"Warning: {warning}\n")
     missing = missing_settings(current_app.config)
     if missing:
         raise click.ClickException(f"set {', '.join(missing)} in .env first")

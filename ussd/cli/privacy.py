@@ -31,10 +31,20 @@ def purge_command(days: int | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def erase_command(phone: str, yes: bool) -> None:
-    """Delete everything stored about one phone number (a person's request)."""
-    from ussd.privacy.retention import count_for_phone, erase_phone
+    """Delete everything stored about one phone number (a person's request).
 
-    found = count_for_phone(phone)
+    A number without its country code is read with DEFAULT_PHONE_REGION, or refused when
+    that is empty: "77 123 45 67" is a number in dozens of countries.
+    """
+    from ussd.privacy.phones import UnreadableNumber, explain, pretty
+    from ussd.privacy.retention import count_for_phone, erase_phone, erasure_number
+
+    try:
+        number = erasure_number(phone)
+        found = count_for_phone(phone)
+    except UnreadableNumber as exc:
+        raise click.ClickException(explain(exc)) from None
+    click.echo(f"Read as {pretty(number)}.")
     if not yes:
         click.confirm(f"Delete {found} session(s) and all that belongs to them?", abort=True)
     click.echo(

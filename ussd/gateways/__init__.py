@@ -14,4 +14,20 @@ GATEWAYS: dict[str, Gateway] = {
     for gateway in (AfricasTalking(), Hubtel(), Nalo(), Arkesel(), GenericJson())
 }
 
-__all__ = ["GATEWAYS", "BadRequest", "Gateway", "Turn"]
+
+def region_warning(region: str | None) -> str | None:
+    """What to tell the operator when DEFAULT_PHONE_REGION is empty: numbers the gateways
+    serving several countries send without a country code cannot be made E.164 (national
+    providers' numbers are read with their own country). None when a region is set."""
+    if region:
+        return None
+    names = " or ".join(g.title for g in GATEWAYS.values() if not g.country)
+    return (
+        f"DEFAULT_PHONE_REGION is empty: a number that {names} sends without its country "
+        "code (no +) cannot be made E.164, so its Flex task has no `from` to call back (it "
+        "is given as `from_unverified`). Set DEFAULT_PHONE_REGION to your callers' "
+        "country, e.g. SN."
+    )
+
+
+__all__ = ["GATEWAYS", "BadRequest", "Gateway", "Turn", "region_warning"]

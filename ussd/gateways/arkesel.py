@@ -21,6 +21,7 @@ from ussd.menu.engine import Screen
 class Arkesel(Gateway):
     name = "arkesel"
     title = "Arkesel"
+    country = "GH"
 
     def parse(self, request: Request) -> Turn:
         data = self.json_body(request)
@@ -32,7 +33,7 @@ class Arkesel(Gateway):
         user_data = text_field(data, "userData", required=False, limit=MAX_INPUT)
         return Turn(
             session_id=session_id,
-            phone=msisdn,
+            phone=self.caller(msisdn),
             network=text_field(data, "network", required=False),
             new_session=bool(first),
             input="" if first else user_data,

@@ -16,6 +16,7 @@ from flask import Request, Response
 
 from ussd.menu.engine import Screen, compact_json
 from ussd.menu.gsm import Budget
+from ussd.privacy.phones import to_e164
 
 MAX_FIELD = 200  # ids, phone numbers, codes, networks
 MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway
@@ -57,6 +58,10 @@ class Gateway:
     name: ClassVar[str]
     title: ClassVar[str]
     budget: ClassVar[Budget] = Budget()
+    # The country of a national provider (ISO 3166 code): numbers it sends in local form
+    # (0244123456) are of that country. None: a provider serving several countries, whose
+    # local numbers only DEFAULT_PHONE_REGION can place.
+    country: ClassVar[str | None] = None
 
     def parse(self, request: Request) -> Turn:
         raise NotImplementedError
@@ -65,6 +70,14 @@ class Gateway:
         raise NotImplementedError
 
     # Helpers shared by the adapters -------------------------------------------------------
+
+    def caller(self, raw: str) -> str:
+        """The caller's number as sent, except a national provider's local number
+        (Arkesel's own sample sends 0244000000), which is given in E.164 with the
+        provider's country: an agent could not call it back as sent."""
+        if self.country and to_e164(raw) is None:
+            return to_e164(raw, self.country) or raw
+        return raw
 
     @staticmethod
     def json_body(request: Request) -> dict[str, Any]:

@@ -24,6 +24,7 @@ TYPES = {"initiation", "response", "release", "timeout"}
 class Hubtel(Gateway):
     name = "hubtel"
     title = "Hubtel"
+    country = "GH"
 
     def parse(self, request: Request) -> Turn:
         data = self.json_body(request)
@@ -40,7 +41,7 @@ class Hubtel(Gateway):
         first = kind == "initiation"
         return Turn(
             session_id=session_id,
-            phone=phone_field(data, "Mobile"),
+            phone=self.caller(phone_field(data, "Mobile")),
             service_code=text_field(data, "ServiceCode", required=False),
             network=text_field(data, "Operator", required=False),
             new_session=first,

@@ -23,6 +23,7 @@ class Nalo(Gateway):
     name = "nalo"
     title = "Nalo Solutions"
     budget = Budget(cap=120)
+    country = "GH"
 
     def parse(self, request: Request) -> Turn:
         data = self.json_body(request)
@@ -41,7 +42,7 @@ class Nalo(Gateway):
             raise BadRequest("field USERDATA must be the dialled code on a first request")
         return Turn(
             session_id=session_id,
-            phone=msisdn,
+            phone=self.caller(msisdn),
             network=text_field(data, "NETWORK", required=False),
             new_session=bool(first),
             input="" if first else userdata,

@@ -15,6 +15,7 @@ from ussd.handoff.dispatcher import waiting_reason
 from ussd.menu.engine import State, compact_json
 from ussd.menu.languages import english_name
 from ussd.models import Handoff
+from ussd.privacy.phones import is_e164
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")
@@ -22,6 +23,16 @@ PINNED_KEYS = ("language", "location", "support_type", "callback")
 
 def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def caller_attributes(phone: str) -> dict[str, str]:
+    """`name` and `from`: the number in E.164, which Flex and the plugin dial. A number
+    that could not be made E.164 (a local number from a gateway serving several countries
+    while DEFAULT_PHONE_REGION is empty) is never sent as `from`: an agent would call a
+    wrong or impossible number. It goes as `from_unverified`, and `name` says so."""
+    if is_e164(phone):
+        return {"name": phone, "from": phone}
+    return {"name": f"{phone} (unverified)", "from_unverified": phone}
 
 
 def task_attributes(
@@ -38,13 +49,9 @@ def task_attributes(
     """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5)."""
     answers = [a.to_dict() for a in state.answers]
     by_key = {a.key: a.value for a in state.answers}
-    attributes: dict[str, Any] = {
-        "channel": "ussd",
-        "type": "ussd_request",
-        "name": phone,
-        "from": phone,
-        "service_code": service_code,
-    }
+    attributes: dict[str, Any] = {"channel": "ussd", "type": "ussd_request"}
+    attributes.update(caller_attributes(phone))
+    attributes["service_code"] = service_code
     for key in PINNED_KEYS:
         attributes[key] = by_key.get(key)
     if attributes["language"] is None:  # a menu without a language question

@@ -18,7 +18,7 @@ from sqlalchemy import Text, delete, func, select, type_coerce, update
 from ussd.extensions import db
 from ussd.models import AuditEvent, Handoff, MenuVersion, User, UssdSession, utcnow
 from ussd.privacy import crypto
-from ussd.privacy.phones import normalize, phone_hash, phone_key
+from ussd.privacy.phones import international, phone_hash, phone_key, stored_forms
 
 log = logging.getLogger("ussd.privacy.retention")
 BATCH = 2000  # rows per delete: SQLite is not locked for long, PostgreSQL not bloated
@@ -82,13 +82,26 @@ def purge(
     return deleted
 
 
+def erasure_number(raw_phone: str) -> str:
+    """The number an erasure request is about, in E.164: read with DEFAULT_PHONE_REGION
+    when it has no country code, refused (UnreadableNumber) when it cannot be read, so a
+    request is never answered with a false "nothing stored"."""
+    return international(raw_phone, current_app.config.get("DEFAULT_PHONE_REGION") or None)
+
+
+def _hashes(number: str) -> list[str]:
+    """The keyed hashes rows of this number may be stored under (E.164, and the local forms
+    kept as sent when the country was not known at the time)."""
+    secret = phone_key(current_app.config)
+    return [phone_hash(form, secret) for form in stored_forms(number)]
+
+
 def erase_phone(raw_phone: str, user: User | None = None) -> Deleted:
-    """Delete everything about one phone number (a data subject's request)."""
-    config = current_app.config
-    number = normalize(raw_phone, config.get("DEFAULT_PHONE_REGION") or None)
-    hashed = phone_hash(number, phone_key(config))
-    deleted = _delete_sessions(UssdSession.phone_hash == hashed)
-    orphans = db.session.execute(delete(Handoff).where(Handoff.phone_hash == hashed))
+    """Delete everything about one phone number (a data subject's request). Raises
+    UnreadableNumber for a number that cannot be read as one international number."""
+    hashes = _hashes(erasure_number(raw_phone))
+    deleted = _delete_sessions(UssdSession.phone_hash.in_(hashes))
+    orphans = db.session.execute(delete(Handoff).where(Handoff.phone_hash.in_(hashes)))
     deleted.handoffs += orphans.rowcount or 0  # type: ignore[attr-defined]
     audit("erasure", f"erased on request: {deleted}", user)
     db.session.commit()
@@ -97,12 +110,11 @@ def erase_phone(raw_phone: str, user: User | None = None) -> Deleted:
 
 
 def count_for_phone(raw_phone: str) -> int:
-    config = current_app.config
-    number = normalize(raw_phone, config.get("DEFAULT_PHONE_REGION") or None)
-    hashed = phone_hash(number, phone_key(config))
+    """How many sessions are stored for a number (UnreadableNumber as for erase_phone)."""
+    hashes = _hashes(erasure_number(raw_phone))
     return (
         db.session.scalar(
-            select(func.count()).select_from(UssdSession).where(UssdSession.phone_hash == hashed)
+            select(func.count()).select_from(UssdSession).where(UssdSession.phone_hash.in_(hashes))
         )
         or 0
     )
