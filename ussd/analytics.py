@@ -1,13 +1,22 @@
 """Where callers give up: daily rollups written off the hot path, read by the analytics page.
 
-A hop never writes analytics. Once a session is over for good (it reached its end, or it
-was dropped or went idle and its resume window has passed, so it can no longer be
-continued), the sweep adds it to daily rollups: sessions per day, menu, status, language,
-gateway and network; and for every screen it entered, a histogram of the seconds spent
-there, whether the caller answered and whether they gave up there. The page sums a few
-thousand rollup rows, however long the history; medians come from the per-second
+A hop never writes analytics. Once a session is over for good (it reached its end, it was
+continued in a later session, or it was dropped or went idle and its resume window has
+passed, so it can no longer be continued), the sweep adds it to daily rollups: sessions per
+day, menu, status, language, gateway and network; and for every screen it entered, a
+histogram of the seconds spent there and how the caller's stay there ended. The page sums a
+few thousand rollup rows, however long the history; medians come from the per-second
 histograms (exact to the second, and the same SQL on SQLite and PostgreSQL). The rollups
 hold no personal data, so they outlive the retention purge.
+
+Every screen a session reached has one outcome, so that for every screen
+reached = answered + ended there + left there + in progress:
+- answered: the caller went on from it (the last time they were there);
+- ended: the menu ended the session there (a thank-you or closing screen);
+- left: the caller hung up there or let the session time out;
+- in progress: the session is not over yet (read live from the sessions, not the rollups).
+A session that was continued after a redial leaves its last screen to the session that
+continued it, so one journey reaches each screen once.
 """
 
 from __future__ import annotations
@@ -35,12 +44,25 @@ from ussd.models import (
 
 SESSIONS = UssdSession.__table__
 GAVE_UP = ("dropped", "timed_out")
+# How a session's stay on its last screen ended (every earlier screen was answered).
+ENDED, LEFT, CONTINUED, IN_PROGRESS = "ended", "left", "continued", "in progress"
+
+
+def last_outcome(status: str) -> str:
+    """How the last screen of a session that is over ended, from the session's status."""
+    if status in GAVE_UP:
+        return LEFT
+    if status == "superseded":  # continued in a later session, which counts that screen
+        return CONTINUED
+    return ENDED
 
 
 def visits_from_trail(
-    trail: list[list[Any]], seconds_total: float, gave_up: bool
+    trail: list[list[Any]], seconds_total: float, last: str
 ) -> list[dict[str, Any]]:
-    """Per screen of one session: seconds spent there, whether the caller moved on, left."""
+    """Per screen of one session: seconds spent there, and one outcome: answered (the caller
+    went on from it the last time they were there), or for the last screen `last` (left,
+    ended, in progress; a screen the session was continued from is left out)."""
     stays: dict[str, dict[str, Any]] = {}
     order: list[str] = []
     entries = [(str(node), int(ms)) for node, ms in trail if node != RESUME_NODE]
@@ -49,21 +71,20 @@ def visits_from_trail(
         following = entries[index + 1][1] if index + 1 < len(entries) else end_ms
         stay = stays.get(node)
         if stay is None:
-            stay = stays[node] = {"node": node, "ms": 0, "answered": False, "left": False}
+            stay = stays[node] = {"node": node, "ms": 0}
             order.append(node)
         stay["ms"] += max(0, following - ms)
-        if index + 1 < len(entries):
-            stay["answered"] = True
-    if entries and gave_up:
-        stays[entries[-1][0]]["left"] = True
+    final = entries[-1][0] if entries else None
     return [
         {
             "node": s["node"][:64],
             "seconds": s["ms"] // 1000,
-            "answered": s["answered"],
-            "left": s["left"],
+            "answered": s["node"] != final,
+            "left": s["node"] == final and last == LEFT,
+            "in_progress": s["node"] == final and last == IN_PROGRESS,
         }
         for s in (stays[n] for n in order)
+        if not (s["node"] == final and last == CONTINUED)
     ]
 
 
@@ -125,7 +146,11 @@ def sweep(limit: int = 2000, now: datetime | None = None) -> int:
             .where(
                 SESSIONS.c.id > after_id,
                 SESSIONS.c.analysed.is_(False),
-                or_(SESSIONS.c.last_end.is_(True), SESSIONS.c.updated_at < settled),
+                or_(
+                    SESSIONS.c.last_end.is_(True),
+                    SESSIONS.c.status == "superseded",  # continued: over, whatever its age
+                    SESSIONS.c.updated_at < settled,
+                ),
             )
             .order_by(SESSIONS.c.id)
             .limit(limit)
@@ -174,7 +199,7 @@ def sweep(limit: int = 2000, now: datetime | None = None) -> int:
             except ValueError:
                 trail = []
             seconds = (row.updated_at - row.started_at).total_seconds()
-            for visit in visits_from_trail(trail, seconds, status in GAVE_UP):
+            for visit in visits_from_trail(trail, seconds, last_outcome(status)):
                 visits[
                     (
                         day,
@@ -228,11 +253,19 @@ class Tally:
 
 @dataclass
 class NodeStats:
+    """One screen: reached = answered + ended + left + in_progress."""
+
     node: str
     reached: int = 0
     answered: int = 0
     left: int = 0
-    seconds: dict[int, int] = field(default_factory=dict)
+    in_progress: int = 0
+    seconds: dict[int, int] = field(default_factory=dict)  # of sessions that are over
+
+    @property
+    def ended(self) -> int:
+        """Sessions the menu ended on this screen (a thank-you or closing screen)."""
+        return self.reached - self.answered - self.left - self.in_progress
 
     @property
     def median_seconds(self) -> float | None:
@@ -251,7 +284,7 @@ class Figures:
     nodes: list[NodeStats]
     accepted: int
     median_wait_seconds: float | None
-    pending_sweep: int
+    in_progress: int  # sessions not over yet: on a screen now, or may still be continued
 
 
 def report(
@@ -285,9 +318,9 @@ def report(
         for tally in (
             total,
             days[day],
-            languages[lang or "?"],
-            gateways[gateway or "?"],
-            networks[network or "?"],
+            languages[lang or ""],  # "": not known (the editor says so in words)
+            gateways[gateway or ""],
+            networks[network or ""],
         ):
             tally.sessions += count
             tally.completed += done
@@ -314,6 +347,7 @@ def report(
         stats.answered += count if answered else 0
         stats.left += count if left else 0
         stats.seconds[seconds] = stats.seconds.get(seconds, 0) + count
+    in_progress = _add_in_progress(nodes, start, end, menu_id)
     rank = {node: i for i, node in enumerate(node_order or [])}
     ordered = sorted(nodes.values(), key=lambda s: (rank.get(s.node, len(rank)), -s.reached))
 
@@ -325,12 +359,6 @@ def report(
             .group_by(DailyWaits.wait_seconds)
         ).all()
     }
-    pending = (
-        db.session.scalar(
-            select(func.count()).select_from(SESSIONS).where(SESSIONS.c.analysed.is_(False))
-        )
-        or 0
-    )
     return Figures(
         start=start,
         end=end,
@@ -342,5 +370,43 @@ def report(
         nodes=ordered,
         accepted=sum(waits.values()),
         median_wait_seconds=median_of(waits),
-        pending_sweep=pending,
+        in_progress=in_progress,
     )
+
+
+def _add_in_progress(
+    nodes: dict[str, NodeStats], start: date, end: date, menu_id: int | None
+) -> int:
+    """Count the sessions of the period that are not over yet (not in the rollups) into
+    `nodes`: every screen they went on from as answered, the one they are on as in
+    progress. Returns how many there are. They are few: a session is swept into the
+    rollups once it ends, or at most a resume window after its caller's last answer."""
+    query = (
+        select(SESSIONS.c.trail)
+        .where(
+            SESSIONS.c.analysed.is_(False),
+            SESSIONS.c.is_simulation.is_(False),
+            SESSIONS.c.last_end.is_(False),
+            SESSIONS.c.status != "superseded",
+            SESSIONS.c.started_at >= datetime.combine(start, datetime.min.time()),
+            SESSIONS.c.started_at < datetime.combine(end + timedelta(days=1), datetime.min.time()),
+        )
+        .execution_options(yield_per=1000)
+    )
+    if menu_id is not None:
+        query = query.join(MenuVersion, MenuVersion.id == SESSIONS.c.menu_version_id).where(
+            MenuVersion.menu_id == menu_id
+        )
+    count = 0
+    for (raw,) in db.session.execute(query):
+        count += 1
+        try:
+            trail = json.loads(raw)
+        except ValueError:
+            continue
+        for visit in visits_from_trail(trail, 0, IN_PROGRESS):
+            stats = nodes.setdefault(visit["node"], NodeStats(visit["node"]))
+            stats.reached += 1
+            stats.answered += visit["answered"]
+            stats.in_progress += visit["in_progress"]
+    return count

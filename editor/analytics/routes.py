@@ -4,9 +4,10 @@ callers give up, drawn as server-side charts with every number also in a table."
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -44,8 +45,15 @@ def analytics() -> str:
     sweep(limit=5000)  # the last sessions' visits, so the page is up to date
     figures = report(filters["start"], filters["end"], menu_id, _node_order(menu_id))
 
-    def tally_bars(tallies: dict[str, Any], label=str) -> list[charts.Bar]:  # type: ignore[no-untyped-def]
+    def tally_bars(tallies: dict[str, Any], label=named) -> list[charts.Bar]:  # type: ignore[no-untyped-def]
         return [charts.Bar(label(k), t.sessions, t.completed) for k, t in _by_size(tallies)]
+
+    config = current_app.config
+    # a session is over once it can no longer be continued (ussd/analytics.py, sweep)
+    resume_minutes = max(
+        int(config.get("RESUME_WINDOW_MINUTES", 10)),
+        math.ceil(int(config.get("SESSION_TIMEOUT_SECONDS", 180)) / 60),
+    )
 
     return render_template(
         "editor/analytics.html",
@@ -58,18 +66,30 @@ def analytics() -> str:
             _("Sessions per day"),
         ),
         by_language=charts.bars(
-            tally_bars(figures.by_language, language_label), _("Sessions by language"), **SMALL
+            tally_bars(figures.by_language, language_named), _("Sessions by language"), **SMALL
         ),
         by_gateway=charts.bars(tally_bars(figures.by_gateway), _("Sessions by gateway"), **SMALL),
         by_network=charts.bars(tally_bars(figures.by_network), _("Sessions by network"), **SMALL),
         sorted_language=_by_size(figures.by_language),
         sorted_gateway=_by_size(figures.by_gateway),
         sorted_network=_by_size(figures.by_network),
+        named=named,
+        language_named=language_named,
+        resume_minutes=resume_minutes,
         dropoff=charts.bars(
             [charts.Bar(n.node, n.reached, n.left) for n in figures.nodes],
             _("Callers who reached each screen, and who left there"),
         ),
     )
+
+
+def named(key: str) -> str:
+    """A gateway or network as the page names it ("" when the gateway did not say)."""
+    return key or _("unknown")
+
+
+def language_named(code: str) -> str:
+    return language_label(code) if code else _("unknown")
 
 
 def _by_size(tallies: dict[str, Any]) -> list[tuple[str, Any]]:

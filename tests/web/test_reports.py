@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import re
 import threading
 from datetime import timedelta
 
@@ -157,37 +158,52 @@ def test_retry_a_failed_handoff(submitted, client, accounts):
 # -- analytics --------------------------------------------------------------------------------
 
 TRAILS = [
-    # trail (node, ms since start), session lasted s, gave up -> expected visits
+    # trail (node, ms since start), session lasted s, how its last screen ended
+    #   -> (node, seconds, answered, left, in progress): one outcome per screen
     (
         [["language", 0], ["location", 4000], ["support_type", 9000]],
         20.0,
-        True,
+        "left",
         [
-            ("language", 4, True, False),
-            ("location", 5, True, False),
-            ("support_type", 11, False, True),
+            ("language", 4, True, False, False),
+            ("location", 5, True, False, False),
+            ("support_type", 11, False, True, False),
         ],
     ),
-    (
+    (  # back to language and on again: location is where the session is, not answered
         [["language", 0], ["location", 2000], ["language", 3000], ["location", 5000]],
         6.5,
-        False,
-        [("language", 4, True, False), ("location", 2, True, False)],
+        "left",
+        [("language", 4, True, False, False), ("location", 2, False, True, False)],
     ),
     (
         [["__resume__", 0], ["callback", 1000], ["thanks", 3000]],
         3.0,
-        False,
-        [("callback", 2, True, False), ("thanks", 0, False, False)],
+        "ended",
+        [("callback", 2, True, False, False), ("thanks", 0, False, False, False)],
     ),
-    ([], 0, True, []),
+    (  # continued after a redial: the session that continued it counts its last screen
+        [["language", 0], ["location", 2000]],
+        9.0,
+        "continued",
+        [("language", 2, True, False, False)],
+    ),
+    (
+        [["language", 0], ["location", 2000]],
+        0,
+        "in progress",
+        [("language", 2, True, False, False), ("location", 0, False, False, True)],
+    ),
+    ([], 0, "left", []),
 ]
 
 
-@pytest.mark.parametrize(("trail", "seconds", "gave_up", "expected"), TRAILS)
-def test_visits_from_trail(trail, seconds, gave_up, expected):
-    visits = visits_from_trail(trail, seconds, gave_up)
-    assert [(v["node"], v["seconds"], v["answered"], v["left"]) for v in visits] == expected
+@pytest.mark.parametrize(("trail", "seconds", "last", "expected"), TRAILS)
+def test_visits_from_trail(trail, seconds, last, expected):
+    visits = visits_from_trail(trail, seconds, last)
+    assert [
+        (v["node"], v["seconds"], v["answered"], v["left"], v["in_progress"]) for v in visits
+    ] == expected
 
 
 @pytest.mark.parametrize(
@@ -268,6 +284,66 @@ def test_analytics_figures_on_known_sessions(app, client):
     assert by_node["location"].seconds.get(5) == 1  # sub-8's 5 seconds there
     assert by_node["support_type"].seconds.get(12) == 1  # and the 12 before giving up
     assert by_node["support_type"].median_seconds == 0  # the 7 others answered at once
+
+
+DEMO_PATH = ["language", "location", "support_type", "callback", "thanks"]
+
+
+def test_analytics_right_after_use_add_up_and_say_what_is_in_progress(app, client, accounts):
+    """Straight after callers used the menu: some finished, some are still on a screen (or
+    may redial), one redialled and continued, one came through a gateway naming no network.
+    Every screen's figures add up, and no later screen is reached more often than an
+    earlier one."""
+    for n in range(3):
+        finish(client, n, ["1", "1", "1", "1"])  # completed
+    finish(client, 3, [])  # on the language screen
+    finish(client, 4, ["1"])  # on location
+    finish(client, 5, ["2", "2"])  # on support_type
+    finish(client, 6, ["2", "2", "1"])  # on callback
+    at_walk(client, ["1", "3"], session="drop-1", phone=PHONE)  # dropped on support_type ...
+    at_walk(client, ["1", "1", "2"], session="drop-2", phone=PHONE)  # ... continued, done
+    for seq, entry in enumerate(("", "1", "1", "1", "1")):  # a gateway naming no network
+        Dialer(client, "json").post(
+            {
+                "session_id": "no-network",
+                "phone": "+221770009999",
+                "service_code": "*123*456#",
+                "input": entry,
+                "new_session": seq == 0,
+                "seq": seq,
+            }
+        )
+    login(client, "editor")
+    page = client.get("/editor/analytics?menu=1").get_data(as_text=True)
+    with app.app_context():
+        today = utcnow().date()
+        figures = report(today, today, menu_id=1, node_order=DEMO_PATH)
+    assert (figures.total.sessions, figures.total.completed) == (5, 5)
+    assert figures.in_progress == 4
+    nodes = {n.node: n for n in figures.nodes}
+    for stats in figures.nodes:
+        assert stats.reached == stats.answered + stats.ended + stats.left + stats.in_progress
+    assert {
+        node: (s.reached, s.answered, s.ended, s.left, s.in_progress) for node, s in nodes.items()
+    } == {
+        "language": (9, 8, 0, 0, 1),
+        "location": (8, 7, 0, 0, 1),
+        "support_type": (7, 6, 0, 0, 1),  # drop-1 left it to drop-2, which continued it
+        "callback": (6, 5, 0, 0, 1),
+        "thanks": (5, 0, 5, 0, 0),
+    }
+    reached = [nodes[node].reached for node in DEMO_PATH]
+    assert reached == sorted(reached, reverse=True)
+    kpis = dict(
+        (label, value)
+        for value, label in re.findall(
+            r'<span class="kpi-value">([^<]*)</span><span class="kpi-label">([^<]*)</span>', page
+        )
+    )
+    assert kpis["still in progress"] == "4" and kpis["finished sessions"] == "5"
+    assert kpis["completion rate of the finished sessions"] == "100 %"
+    networks = re.findall(r'<th scope="row">([^<]*)</th><td>\d+</td><td>\d+ \(', page)
+    assert "unknown" in networks and "?" not in networks and "" not in networks
 
 
 def test_analytics_page_and_median_wait(app, client, accounts):
