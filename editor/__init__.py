@@ -86,20 +86,29 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Each area's route modules register their views on `bp` when imported.
     from editor.accounts import routes as _accounts  # noqa: F401
+    from editor.accounts.forms import role_label
     from editor.analytics import routes as _analytics  # noqa: F401
     from editor.forms import language_label
+    from editor.help import routes as _help  # noqa: F401
     from editor.menus import codes as _codes  # noqa: F401
     from editor.menus import files as _files  # noqa: F401
     from editor.menus import routes as _menus  # noqa: F401
     from editor.menus import versions as _versions  # noqa: F401
     from editor.nodes import routes as _nodes  # noqa: F401
+    from editor.nodes.forms import operator_label, subject_label
     from editor.privacy import routes as _privacy  # noqa: F401
     from editor.simulator import routes as _simulator  # noqa: F401
     from editor.submissions import routes as _submissions  # noqa: F401
 
     # `translate` is the plain gettext, for Python objects that render their own text.
     app.jinja_env.globals.update(
-        get_locale=get_locale, link_name=link_name, translate=gettext, language_label=language_label
+        get_locale=get_locale,
+        link_name=link_name,
+        translate=gettext,
+        language_label=language_label,
+        subject_label=subject_label,
+        operator_label=operator_label,
+        role_label=role_label,
     )
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)

@@ -4,7 +4,7 @@ confirm button, select choices, and the names of menu languages."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,8 +15,12 @@ from ussd.menu.languages import native_name
 
 
 def options(pairs: Any) -> list[SelectChoice]:
-    """SelectField choices from (value, label) pairs (WTForms 3.3 retires plain tuples)."""
-    return [SelectChoice(value, str(label)) for value, label in pairs]
+    """SelectField choices from (value, label) pairs (WTForms 3.3 retires plain tuples).
+
+    A label stays as given: a lazy_gettext label is translated when the page is rendered,
+    in the language of whoever reads it. Turning it into a string here would fix it in the
+    language of the request that built the choices, or at import time in English."""
+    return [SelectChoice(value, cast(str, label)) for value, label in pairs]
 
 
 def language_label(code: str) -> str:

@@ -14,6 +14,7 @@ from editor.accounts.users import (
     create_user,
     find_user,
     generate_password,
+    quoted,
     set_password,
     validate_password,
 )
@@ -78,7 +79,7 @@ def users_reset_password(email: str, password: str | None) -> None:
     sign-in throttle on its email."""
     user = find_user(email)
     if user is None:
-        raise click.ClickException(f"no account for {email}")
+        raise click.ClickException(f"no account for {quoted(email)}")
     new_password = password or generate_password()
     try:
         validate_password(new_password)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from editor.accounts.users import ROLES
 from editor.forms import EditorForm, options
 
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]  # the editor's own languages
+ROLE_LABELS = {"admin": _l("admin"), "editor": _l("editor"), "viewer": _l("viewer")}
+
+
+def role_label(role: str) -> object:
+    """A role as the editor shows it, in the reader's language."""
+    return ROLE_LABELS.get(role, role)
+
+
+ROLE_CHOICES = [(r, role_label(r)) for r in ROLES]
 
 
 class LoginForm(EditorForm):
@@ -52,12 +61,17 @@ class PasswordForm(EditorForm):
 
 class UserForm(EditorForm):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=options((r, r) for r in ROLES), default="editor")
+    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES), default="editor")
     language = SelectField(_l("Editor language"), choices=options(LANGUAGE_CHOICES))
     submit = SubmitField(_l("Create account"))
 
 
 class UserRoleForm(EditorForm):
-    role = SelectField(_l("Role"), choices=options((r, r) for r in ROLES))
+    """An account as an admin changes it (an empty email leaves it as it is)."""
+
+    email = StringField(
+        _l("Email"), validators=[Optional(), Length(max=254)], render_kw={"autocomplete": "off"}
+    )
+    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES))
     active = BooleanField(_l("Active"))
     submit = SubmitField(_l("Save"))

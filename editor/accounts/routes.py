@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -22,19 +25,24 @@ from werkzeug.wrappers import Response
 from editor import bp, role_required
 from editor.accounts.forms import AccountForm, LoginForm, PasswordForm, UserForm, UserRoleForm
 from editor.accounts.users import (
+    EMAIL_THROTTLE,
     AccountError,
     admin_count,
+    change_email,
     check_password,
     clear_failures,
     create_user,
     end_sessions,
     find_user,
     generate_password,
+    quoted,
     record_failure,
     record_success,
     set_password,
     throttle_keys,
     throttled,
+    tries_left,
+    wait_seconds,
 )
 from editor.forms import ConfirmForm
 from ussd.extensions import db
@@ -72,10 +80,10 @@ def login() -> Response | tuple[str, int]:
         keys = throttle_keys(email, request.remote_addr or "")
         if throttled(keys):
             # The account is not even looked up, and the answer (and its cost: one hash check)
-            # is the same for every email, with or without an account.
+            # is the same for every email, with or without an account. The email stays in its
+            # field, as after any other refusal: it is what the person typed.
             check_password(None, password)
-            form.email.data = ""  # nothing in the page depends on the email tried
-            flash(_("Too many failed sign-ins: wait a few minutes and try again."), "error")
+            flash(_wait_message(wait_seconds(keys)), "error")
             status = 429
         else:
             user = find_user(email)
@@ -89,10 +97,36 @@ def login() -> Response | tuple[str, int]:
                 log.info("user %s signed in", user.id)
                 return redirect(next_page or url_for("editor.menus"))
             record_failure(keys)
+            left = tries_left(keys)
             if throttled(keys):
                 log.warning("sign-in throttled after failed attempts")  # never which email
-            flash(_("Wrong email or password."), "error")
+                flash(
+                    _("Wrong email or password.") + " " + _wait_message(wait_seconds(keys)), "error"
+                )
+            elif left is not None:  # from the third failure: say how many tries are left
+                flash(
+                    ngettext(
+                        "Wrong email or password. %(num)d more try, then sign-in pauses for "
+                        "up to %(minutes)d minutes.",
+                        "Wrong email or password. %(num)d more tries, then sign-in pauses for "
+                        "up to %(minutes)d minutes.",
+                        left,
+                        minutes=EMAIL_THROTTLE.window // 60,
+                    ),
+                    "error",
+                )
+            else:
+                flash(_("Wrong email or password."), "error")
     return render_template("editor/login.html", form=form), status
+
+
+def _wait_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many failed sign-ins: try again in %(num)d minute.",
+        "Too many failed sign-ins: try again in %(num)d minutes.",
+        minutes,
+    )
 
 
 @bp.post("/logout")
@@ -142,6 +176,18 @@ def account() -> str | Response:
     return render_template("editor/account.html", settings=settings, password=password)
 
 
+ACCOUNT_ERRORS = {
+    "not_an_email": _l("“%(email)s” is not an email address."),
+    "exists": _l("An account for %(email)s already exists."),
+}
+
+
+def account_error(error: AccountError) -> str:
+    """Why an account change was refused, in the reader's language."""
+    message = ACCOUNT_ERRORS.get(error.reason)
+    return str(message) % {"email": error.email} if message else str(error)
+
+
 def _one_time_password(title: str, user: User, password: str) -> Response:
     """Show a generated password in this response only: never in a flash message (the session
     cookie is signed, not encrypted), never after a redirect, never from a cache."""
@@ -166,10 +212,11 @@ def users() -> str | Response:
             db.session.commit()
             return _one_time_password(_("Account created"), user, password)
         except AccountError as exc:
-            form.email.errors.append(str(exc))
+            form.email.errors.append(account_error(exc))
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
     role_forms = {
-        u.id: UserRoleForm(prefix=f"u{u.id}", role=u.role, active=u.active) for u in accounts
+        u.id: UserRoleForm(prefix=f"u{u.id}", email=u.email, role=u.role, active=u.active)
+        for u in accounts
     }
     return render_template(
         "editor/users.html",
@@ -185,27 +232,37 @@ def users() -> str | Response:
 def user_update(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     form = UserRoleForm(prefix=f"u{user.id}")
-    if form.validate_on_submit():
-        role, active = form.role.data, bool(form.active.data)
-        demoting = user.role == "admin" and (role != "admin" or not active)
-        if demoting and admin_count() <= 1:
-            flash(_("%(email)s is the last admin and must stay one.", email=user.email), "error")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"{quoted(user.email)}: {error}", "error")
+        return redirect(url_for("editor.users"))
+    role, active = form.role.data, bool(form.active.data)
+    demoting = user.role == "admin" and (role != "admin" or not active)
+    if demoting and admin_count() <= 1:
+        flash(_("%(email)s is the last admin and must stay one.", email=user.email), "error")
+        return redirect(url_for("editor.users"))
+    if form.email.data:  # an email is who signs in: it changes nothing a session may do
+        try:
+            old = change_email(user, form.email.data)
+        except AccountError as exc:
+            flash(account_error(exc), "error")
             return redirect(url_for("editor.users"))
-        changed = False
-        if role != user.role:
-            audit("role changed", f"{user.email}: {user.role} -> {role}", current_user)
-            user.role, changed = role, True
-        if active != user.active:
-            audit(
-                "account activated" if active else "account deactivated", user.email, current_user
-            )
-            user.active, changed = active, True
-        if changed:  # what a session may do has changed: it starts again from sign-in
-            end_sessions(user)
-        db.session.commit()
-        if changed and user.active:
-            _stay_signed_in(user)
-        flash(_("%(email)s is saved.", email=user.email), "info")
+        if old is not None:
+            audit("email changed", f"{old} -> {user.email}", current_user)
+    changed = False
+    if role != user.role:
+        audit("role changed", f"{user.email}: {user.role} -> {role}", current_user)
+        user.role, changed = role, True
+    if active != user.active:
+        audit("account activated" if active else "account deactivated", user.email, current_user)
+        user.active, changed = active, True
+    if changed:  # what a session may do has changed: it starts again from sign-in
+        end_sessions(user)
+    db.session.commit()
+    if changed and user.active:
+        _stay_signed_in(user)
+    flash(_("%(email)s is saved.", email=user.email), "info")
     return redirect(url_for("editor.users"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -30,7 +31,18 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
-    pass
+    """Why an account change was refused: `reason` names the case (the editor says it in the
+    reader's language), `email` is what was typed, shortened as messages quote it."""
+
+    def __init__(self, reason: str, message: str, email: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.email = email
+
+
+def quoted(email: str, limit: int = 60) -> str:
+    """An email as a message quotes it: a long paste is shortened, never echoed whole."""
+    return email if len(email) <= limit else email[: limit - 1] + "…"
 
 
 def hash_password(password: str) -> str:
@@ -49,13 +61,14 @@ def check_password(user: User | None, password: str) -> bool:
 
 def validate_password(password: str) -> None:
     if len(password) < 10:
-        raise AccountError("a password needs at least 10 characters")
+        raise AccountError("short_password", "a password needs at least 10 characters")
 
 
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or " " in email:
-        raise AccountError(f"{email!r} is not an email address")
+        shown = quoted(email)
+        raise AccountError("not_an_email", f"{shown!r} is not an email address", shown)
     return email
 
 
@@ -66,14 +79,33 @@ def find_user(email: str) -> User | None:
 def create_user(email: str, password: str, role: str = "editor", language: str = "en") -> User:
     email = normalize_email(email)
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError("role", f"role must be one of {', '.join(ROLES)}")
     validate_password(password)
     if find_user(email):
-        raise AccountError(f"an account for {email} already exists")
+        raise AccountError("exists", f"an account for {email} already exists", email)
     user = User(email=email, password_hash=hash_password(password), role=role, language=language)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def change_email(user: User, email: str) -> str | None:
+    """Give `user` another email (normalised, and no other account's); returns the old one,
+    or None when it is the same."""
+    email = normalize_email(email)
+    if email == user.email:
+        return None
+    other = find_user(email)
+    if other is not None and other.id != user.id:
+        raise AccountError("exists", f"an account for {email} already exists", email)
+    old = user.email
+    try:
+        with db.session.begin_nested():  # the unique index decides a race between two admins
+            user.email = email
+    except IntegrityError:
+        user.email = old
+        raise AccountError("exists", f"an account for {email} already exists", email) from None
+    return old
 
 
 def generate_password() -> str:
@@ -204,19 +236,62 @@ def throttle_keys(email: str, address: str) -> list[tuple[Throttle, str]]:
     ]
 
 
-def _failures(throttle: Throttle, key: str, now: float) -> float:
-    """Failures in the last window, estimated from this window's count and a share of the
-    previous one's (a sliding-window counter: no fresh budget at a window's edge)."""
+WARN_FROM = 3  # from this many failures on, the sign-in page says how many tries are left
+
+
+def _counts(throttle: Throttle, key: str, now: float) -> tuple[int, int, float]:
+    """This window's count of failures, the previous window's, and the seconds elapsed in
+    this one."""
     bucket, elapsed = divmod(now, throttle.window)
     storage = _storage()
     current = storage.get(f"{key}/{int(bucket)}")
     previous = storage.get(f"{key}/{int(bucket) - 1}")
+    return current, previous, elapsed
+
+
+def _failures(throttle: Throttle, key: str, now: float) -> float:
+    """Failures in the last window, estimated from this window's count and a share of the
+    previous one's (a sliding-window counter: no fresh budget at a window's edge)."""
+    current, previous, elapsed = _counts(throttle, key, now)
     return current + previous * (throttle.window - elapsed) / throttle.window
 
 
 def throttled(keys: list[tuple[Throttle, str]]) -> bool:
     now = clock()
     return any(_failures(throttle, key, now) >= throttle.limit for throttle, key in keys)
+
+
+def tries_left(keys: list[tuple[Throttle, str]]) -> int | None:
+    """How many more failed sign-ins the email and the address may make before they are held
+    back; None before the WARN_FROM-th failure of either (no warning to give yet). The same
+    for an email with an account and one without: it counts failures, not accounts."""
+    now = clock()
+    left: list[int] = []
+    warn = False
+    for throttle, key in keys:
+        failures = _failures(throttle, key, now)
+        warn = warn or failures >= WARN_FROM
+        left.append(max(0, math.ceil(throttle.limit - failures - 1e-9)))
+    return min(left) if warn and left else None
+
+
+def wait_seconds(keys: list[tuple[Throttle, str]]) -> int:
+    """How long until a throttled email and address may try again, if nobody fails meanwhile:
+    the sliding estimate falls as the previous window's share shrinks, and is only this
+    window's share once the next window starts."""
+    now = clock()
+    wait = 0.0
+    for throttle, key in keys:
+        current, previous, elapsed = _counts(throttle, key, now)
+        window, limit = throttle.window, throttle.limit
+        if current + previous * (window - elapsed) / window < limit:
+            continue
+        if current < limit:  # within this window, once the previous one weighs little enough
+            until = window - (limit - current) * window / previous
+            wait = max(wait, until - elapsed)
+        else:  # in the next window, once this one's share has shrunk below the limit
+            wait = max(wait, window - elapsed + window * (1 - limit / current))
+    return math.ceil(wait) + 1 if wait else 0
 
 
 def record_failure(keys: list[tuple[Throttle, str]]) -> None:

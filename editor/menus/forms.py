@@ -70,6 +70,37 @@ class ImportForm(EditorForm):
     submit = SubmitField(_l("Import"))
 
 
+# What each system message is for, as the System messages page lists them (the names are
+# the document's keys, ussd/menu/texts.py, shown beside in small print).
+MESSAGE_DESCRIPTIONS = {
+    "more": _l("Option that shows the next page of a long screen"),
+    "back": _l("Option that goes back to the previous page"),
+    "continue": _l("Option that continues after a message, or an unfinished request"),
+    "start_over": _l("Option that starts an unfinished request again from the beginning"),
+    "resume": _l("Offer to continue an unfinished request, on the next dial"),
+    "invalid_option": _l("The caller typed a number that is not one of the options"),
+    "too_many_attempts": _l("Last screen after too many refused answers"),
+    "expired": _l("Last screen when the caller took too long to answer"),
+    "ended": _l("Last screen when the caller answers a session that is over"),
+    "apology": _l("Last screen after an error of the service"),
+    "unavailable": _l("Last screen when no menu is live for the code dialled"),
+    "handoff": _l("Thank-you screen of a hand-off that has no text of its own"),
+    "already_queued": _l("Last screen when the caller's earlier request is still waiting"),
+    "limit_reached": _l("Last screen when the caller has made too many requests"),
+    "err_required": _l("Answer refused: nothing was typed"),
+    "err_too_short": _l("Answer refused: shorter than the shortest allowed ({min})"),
+    "err_too_long": _l("Answer refused: longer than the longest allowed ({max})"),
+    "err_number": _l("Answer refused: not a number"),
+    "err_whole_number": _l("Answer refused: a decimal number where a whole number is asked"),
+    "err_min": _l("Answer refused: a number below the smallest allowed ({min})"),
+    "err_max": _l("Answer refused: a number above the largest allowed ({max})"),
+    "err_phone": _l("Answer refused: not a phone number"),
+    "err_date": _l("Answer refused: not a date in the format asked ({format})"),
+    "err_future": _l("Answer refused: a date in the future"),
+    "err_pattern": _l("Answer refused: it does not match the pattern"),
+}
+
+
 class MessagesForm(EditorForm):
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Save messages"))

@@ -14,6 +14,7 @@ from editor.forms import CONTROL, ConfirmForm
 from editor.menus import outline
 from editor.menus.drafts import draft_dict, load_menu, store
 from editor.menus.forms import (
+    MESSAGE_DESCRIPTIONS,
     DuplicateForm,
     ImportForm,
     MenuSettingsForm,
@@ -234,6 +235,7 @@ def menu_messages(menu_id: int) -> str | Response:
         form=form,
         languages=languages,
         names=MESSAGE_NAMES,
+        descriptions=MESSAGE_DESCRIPTIONS,
         current=current,
         defaults=DEFAULT_MESSAGES,
     )

@@ -142,7 +142,37 @@ def _setting_field(setting: Setting) -> Any:
     return StringField(asked.label, validators=[Length(max=200)])
 
 
-def _choices(ids: list[str], empty: str | None) -> list[SelectChoice]:
+# How a branch's conditions read in the editor: "If <subject> <operator> <value>".
+SUBJECT_LABELS = {
+    "language": _l("the caller's language"),
+    "network": _l("the network"),
+    "phone": _l("the caller's number"),
+    "service_code": _l("the service code"),
+    "gateway": _l("the gateway"),
+}
+OPERATOR_LABELS = {
+    "equals": _l("equals"),
+    "not_equals": _l("does not equal"),
+    "in": _l("is one of"),
+    "not_in": _l("is none of"),
+    "starts_with": _l("starts with"),
+    "exists": _l("is given"),
+    "missing": _l("is missing"),
+}
+
+
+def subject_label(on: str) -> Any:
+    """A condition's subject as the editor shows it: "answer: location", "the network"."""
+    if on.startswith("answer."):
+        return _l("answer: %(key)s", key=on.removeprefix("answer."))
+    return SUBJECT_LABELS.get(on, on)
+
+
+def operator_label(op: str) -> Any:
+    return OPERATOR_LABELS.get(op, op.replace("_", " "))
+
+
+def _choices(ids: list[str], empty: Any) -> list[SelectChoice]:
     head = [("", empty)] if empty is not None else []
     return options(head + [(i, i) for i in ids])
 
@@ -298,7 +328,7 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
     language, and selects of the document's node ids and answer keys."""
     node_ids = [n["id"] for n in document["nodes"]]
     answer_keys = sorted({n["key"] for n in document["nodes"] if n.get("key")})
-    targets = _choices(node_ids, str(_l("— none —")))
+    targets = _choices(node_ids, _l("— none —"))
 
     class KindForm(NodeForm):
         pass
@@ -339,13 +369,13 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
             value = StringField(_l("Stored value"), validators=[Length(max=100)])
             next = SelectField(
                 _l("Goes to"),
-                choices=_choices(node_ids, str(_l("the node's next"))),
+                choices=_choices(node_ids, _l("the node's next")),
                 validate_choice=False,
             )
             language = SelectField(
                 _l("Switches language to"),
                 choices=options(
-                    [("", str(_l("— no change —")))]
+                    [("", _l("— no change —"))]
                     + [(lang, language_label(lang)) for lang in languages]
                 ),
                 validate_choice=False,
@@ -379,7 +409,7 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
             "on_fail",
             SelectField(
                 _l("After the last failed attempt go to"),
-                choices=_choices(node_ids, str(_l("— end the session —"))),
+                choices=_choices(node_ids, _l("— end the session —")),
                 validate_choice=False,
             ),
         )
@@ -387,35 +417,34 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
             add(
                 f"error_{lang}",
                 StringField(
-                    f"{_l('Error message')} ({language_label(lang)})",
+                    _l("Error message (%(language)s)", language=language_label(lang)),
                     validators=[Length(max=200)],
                     description=_l("Leave empty for the built-in message."),
                 ),
             )
 
     if kind == "branch":
-        subjects = [(f"answer.{k}", f"{_l('answer')}: {k}") for k in answer_keys] + [
-            (s, s) for s in CONDITION_SUBJECTS
+        subjects = [(f"answer.{k}", subject_label(f"answer.{k}")) for k in answer_keys] + [
+            (s, subject_label(s)) for s in CONDITION_SUBJECTS
         ]
+        operators = options((o, operator_label(o)) for o in CONDITION_OPS)
 
         class RuleForm(Form):
             on = SelectField(
                 _l("If"), choices=options([("", "—")] + subjects), validate_choice=False
             )
-            op = SelectField(
-                _l("is"), choices=options((o, o.replace("_", " ")) for o in CONDITION_OPS)
-            )
+            op = SelectField(_l("Comparison"), choices=operators)
             value = StringField(
                 _l("Value"),
                 validators=[Length(max=200)],
-                description=_l("Several values separated by commas for in / not in"),
+                description=_l(
+                    "Several values separated by commas for “is one of” and “is none of”"
+                ),
             )
             on2 = SelectField(
                 _l("and if"), choices=options([("", "—")] + subjects), validate_choice=False
             )
-            op2 = SelectField(
-                _l("is"), choices=options((o, o.replace("_", " ")) for o in CONDITION_OPS)
-            )
+            op2 = SelectField(_l("Comparison"), choices=operators)
             value2 = StringField(_l("Value"), validators=[Length(max=200)])
             next = SelectField(_l("go to"), choices=targets, validate_choice=False)
             remove = BooleanField(_l("Remove"))

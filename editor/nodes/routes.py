@@ -80,7 +80,10 @@ def node_new(menu_id: int) -> str | Response:
             sources.append((n["id"], n["id"]))
         for i, o in enumerate(n.get("options", []), 1):
             label = next(iter(o.get("label", {}).values()), o.get("value", ""))
-            sources.append((f"{n['id']}:{i}", f"{n['id']}, {_('option')} {i} ({label})"))
+            shown = _(
+                "%(node)s, option %(number)d (%(label)s)", node=n["id"], number=i, label=label
+            )
+            sources.append((f"{n['id']}:{i}", shown))
     form.link_from.choices = options(sources)
     if form.validate_on_submit():
         node_id = form.node_id.data.strip()

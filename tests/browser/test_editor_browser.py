@@ -160,3 +160,83 @@ def test_gsm7_suggestion_keyboard_and_french_interface(live_server, browser):
     assert "Plan du brouillon" in viewer.inner_text("main")
     assert viewer.locator("text=Publier le brouillon").count() == 0
     viewer.screenshot(path=SHOTS / "menu-phone-fr.png", full_page=False)
+
+
+# -- every page on a phone --------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def prepared_server(backend, make_app) -> Iterator[str]:
+    """The editor with something on every page (tests/web/pages.py), an admin reading
+    English and one reading French."""
+    from tests.web.pages import prepare
+
+    if backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    app = make_app(DISPATCHER_ENABLED=False)
+    with app.app_context():
+        create_user("admin@example.org", "admin-pass-12", role="admin")
+        create_user("admine@example.org", "admine-pass-12", role="admin", language="fr")
+        db.session.commit()
+    prepare(app, app.test_client())
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+# Form controls in a box that scrolls sideways would be cut off at the box's edge: only
+# tables of figures may scroll inside their .table-wrap on a phone, never a form's fields.
+CUT_CONTROLS = """() => Array.from(document.querySelectorAll('.table-wrap'))
+    .filter(w => w.scrollWidth > w.clientWidth + 1 && w.querySelector('input, select, textarea'))
+    .map(w => w.querySelector('table') ? w.querySelector('table').className : 'table-wrap')"""
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "lang"),
+    [("admin@example.org", "admin-pass-12", "en"), ("admine@example.org", "admine-pass-12", "fr")],
+)
+def test_every_page_fits_a_phone(prepared_server, browser, email, password, lang):
+    """At 390 px (a common phone) no editor page scrolls sideways, and no form field sits in
+    a box that does (the node page was 959 px wide, its Goes to lists cut off)."""
+    from tests.web.pages import PAGES
+
+    base = prepared_server
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{base}/editor/login")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    sign_in(page, base, email, password)
+    too_wide = {}
+    for url in PAGES:
+        page.goto(base + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        cut = page.evaluate(CUT_CONTROLS)
+        if width > PHONE["width"] or cut:
+            too_wide[url] = (width, cut)
+        name = url.removeprefix("/editor/").replace("/", "-")
+        page.screenshot(path=SHOTS / f"phone-{lang}-{name}.png", full_page=True)
+    assert too_wide == {}
+
+
+def test_erasing_takes_a_second_step(prepared_server, browser):
+    """The erase button is behind a step that says it cannot be undone; Enter in the number
+    field only looks (it once pressed the first submit button: erase)."""
+    base = prepared_server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "admin@example.org", "admin-pass-12")
+    page.goto(f"{base}/editor/privacy")
+    page.fill("#phone", "+221770000102")  # a caller of tests/web/pages.py
+    page.press("#phone", "Enter")
+    page.locator("p[role=status]", has_text="1 session").wait_for()
+    erase = page.locator("#erase")
+    assert not erase.is_visible()
+    page.press("#phone", "Enter")  # looks again, erases nothing
+    page.locator("p[role=status]", has_text="1 session").wait_for()
+    page.click("summary:has-text('Erase everything about this number')")
+    assert erase.is_visible() and "cannot be undone" in page.inner_text("details.confirm-danger")
+    page.locator("details.confirm-danger").screenshot(path=SHOTS / "erase-confirm.png")
+    erase.click()
+    assert "Erased" in page.inner_text(".flashes")

@@ -66,12 +66,49 @@ def test_known_and_unknown_emails_answer_byte_for_byte_alike(
     known, unknown = answers
     assert known.status_code == unknown.status_code == 429
     assert known.headers.to_wsgi_list() == unknown.headers.to_wsgi_list()
-    assert known.get_data() == unknown.get_data()
+    # alike but for the email typed, which stays in its field
+    assert known.get_data().replace(KNOWN.encode(), b"@") == unknown.get_data().replace(
+        UNKNOWN.encode(), b"@"
+    )
     page = known.get_data(as_text=True)
-    assert "Too many failed sign-ins: wait a few minutes and try again." in page
-    assert KNOWN not in page and UNKNOWN not in page
+    assert "Too many failed sign-ins: try again in 6 minutes." in page
+    assert f'value="{KNOWN}"' in page
     assert "Location" not in known.headers  # the right password did not sign in
     assert user_row(app) == before
+
+
+def flash_text(response) -> str:
+    found = re.findall(r'<p class="flash flash-error" role="alert">(.*?)</p>', response.text, re.S)
+    return " ".join(f.strip() for f in found)
+
+
+def test_sign_in_warns_before_the_wait_and_keeps_the_email(client, accounts, clock):
+    said = [flash_text(attempt(client, KNOWN, "wrong-password")) for _ in range(10)]
+    assert said[:2] == ["Wrong email or password."] * 2  # a typo or two: no warning yet
+    assert said[2] == (
+        "Wrong email or password. 7 more tries, then sign-in pauses for up to 10 minutes."
+    )
+    assert said[8] == (
+        "Wrong email or password. 1 more try, then sign-in pauses for up to 10 minutes."
+    )
+    # the tenth: the wait starts now (the window began 300 s ago, so 301 s are left)
+    assert said[9] == "Wrong email or password. Too many failed sign-ins: try again in 6 minutes."
+    refused = attempt(client, KNOWN, PASSWORDS["editor"])
+    assert refused.status_code == 429
+    assert flash_text(refused) == "Too many failed sign-ins: try again in 6 minutes."
+    assert f'value="{KNOWN}"' in refused.text  # the email is not typed again
+    clock[0] += 250
+    assert flash_text(attempt(client, KNOWN, "x-password")) == (
+        "Too many failed sign-ins: try again in 1 minute."
+    )
+
+
+def test_the_warning_is_the_same_with_or_without_an_account(client, accounts, clock):
+    fail(client, KNOWN, 2, address="192.0.2.7")
+    fail(client, UNKNOWN, 2, address="192.0.2.8")
+    known = flash_text(attempt(client, KNOWN, "wrong-password", "192.0.2.7"))
+    unknown = flash_text(attempt(client, UNKNOWN, "wrong-password", "192.0.2.8"))
+    assert known == unknown and "7 more tries" in known
 
 
 def test_every_attempt_checks_one_hash_whatever_the_email(client, accounts, clock, monkeypatch):
@@ -407,3 +444,49 @@ def test_account_events_are_audited_without_passwords(app, client, accounts):
     ]
     for secret in secrets + list(PASSWORDS.values()):
         assert not any(secret in e.detail for e in events)
+
+
+def test_an_admin_changes_an_accounts_email(app, accounts):
+    """Normalised, unique and audited; the account signs in with the new email only, and
+    its sessions go on (who it is has not changed, nor what it may do)."""
+    editor, admin = app.test_client(), app.test_client()
+    login(editor, "editor")
+    login(admin, "admin")
+    uid = accounts["editor"]
+    page = admin.get("/editor/users").get_data(as_text=True)
+    assert f'name="u{uid}-email"' in page and f'form="account-{uid}"' in page
+
+    def save(email):
+        return admin.post(
+            f"/editor/users/{uid}",
+            data={
+                "csrf_token": token(admin, "/editor/users"),
+                f"u{uid}-email": email,
+                f"u{uid}-role": "editor",
+                f"u{uid}-active": "y",
+            },
+            follow_redirects=True,
+        )
+
+    saved = save("  Coordinator@Example.ORG ")
+    assert "coordinator@example.org is saved." in saved.get_data(as_text=True)
+    assert rows(app, "SELECT email FROM users WHERE id=:i", i=uid)[0][0] == (
+        "coordinator@example.org"
+    )
+    assert editor.get("/editor/account").status_code == 200  # still signed in
+    assert attempt(app.test_client(), KNOWN, PASSWORDS["editor"]).status_code == 200
+    again = attempt(app.test_client(), "coordinator@example.org", PASSWORDS["editor"])
+    assert again.status_code == 302
+
+    taken = save("viewer@example.org")
+    assert "An account for viewer@example.org already exists." in taken.get_data(as_text=True)
+    bad = save("b" * 200 + " not an email")
+    said = bad.get_data(as_text=True)
+    assert "is not an email address" in said and "b" * 80 not in said
+    assert rows(app, "SELECT email FROM users WHERE id=:i", i=uid)[0][0] == (
+        "coordinator@example.org"
+    )
+    events = rows(app, "SELECT action, detail, user_id FROM audit_events ORDER BY id")
+    assert [tuple(e) for e in events] == [
+        ("email changed", "editor@example.org -> coordinator@example.org", accounts["admin"])
+    ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import update
 
 from tests.conftest import PASSWORDS, at_turn, at_walk, login, rows, token
 from ussd.extensions import db
@@ -826,3 +828,258 @@ def test_french_catalogue_is_complete_and_compiled():
         return {flat(m.id): flat(m.string) for m in catalog if m.id}
 
     assert entries(po) == entries(mo), "run: pybabel compile -d translations"
+
+
+def test_every_translatable_string_reaches_the_catalogue():
+    """pybabel does not look inside f-strings: f"{_('answer')}: {key}" was never extracted,
+    so a French reader saw "answer". Every string given to a gettext function in the
+    editor's code and templates must be (the start of) a message of the catalogue."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "translations/fr/LC_MESSAGES/messages.po", "rb") as fh:
+        ids = [
+            i for m in read_po(fh) for i in (m.id if isinstance(m.id, tuple | list) else [m.id])
+        ]
+    call = re.compile(r"""(?<![\w.])(?:_l?|N_|n?gettext)\(\s*(["'])((?:\\.|(?!\1).)*)\1""")
+    sources = [root / "app.py", *root.glob("editor/**/*.py"), *root.glob("templates/**/*.html")]
+    missing = []
+    for path in sources:
+        for match in call.finditer(path.read_text(encoding="utf-8")):
+            text = match.group(2).encode().decode("unicode_escape").encode("latin-1").decode()
+            if not any(str(i).startswith(text) for i in ids):
+                missing.append(f"{path.relative_to(root)}: {text!r}")
+    assert missing == [], "run pybabel extract/update (and translate), or unhide the call"
+
+
+# -- every page in French ---------------------------------------------------------------------
+
+
+class _Texts(HTMLParser):
+    """What a reader of a page sees or hears: its text, the labels of its controls (aria-label,
+    title, placeholder, the value of buttons), and the strings editor.js shows (JSON data
+    blocks). Code, a menu's own texts shown as a caller's screen, and parts declared in
+    another language (lang="en": the menu format, written in English) are left out."""
+
+    SKIPPED = {"code", "pre", "textarea", "style"}
+    VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
+        self.json_block = False
+
+    def _skipping(self) -> bool:
+        return any(skipped for _, skipped in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        skipped = (
+            tag in self.SKIPPED
+            or attributes.get("lang", "fr") != "fr"
+            or "phone-screen" in (attributes.get("class") or "")
+        )
+        if not self._skipping() and not skipped:
+            for name in ("aria-label", "title", "placeholder", "alt"):
+                if attributes.get(name):
+                    self.found.append(attributes[name])
+            if tag == "input" and attributes.get("type") in ("submit", "button"):
+                self.found.append(attributes.get("value") or "")
+            for name in ("data-ended", "data-waiting", "data-label", "data-confirm"):
+                if attributes.get(name):  # texts editor.js shows
+                    self.found.append(attributes[name])
+        if tag not in self.VOID:
+            self.stack.append((tag, skipped))
+        self.json_block = tag == "script" and attributes.get("type") == "application/json"
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+        self.json_block = False
+
+    def handle_data(self, data):
+        if self.json_block:
+            self.found.extend(_strings(json.loads(data).get("strings", {})))
+        elif not self._skipping() and not (self.stack and self.stack[-1][0] == "script"):
+            self.found.append(data)
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def shown_texts(page: str) -> list[str]:
+    parser = _Texts()
+    parser.feed(page)
+    return [" ".join(t.split()) for t in parser.found if t.strip()]
+
+
+def _english_patterns():
+    """A pattern per English message of our catalogue whose French differs."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po_path = Path(__file__).resolve().parents[2] / "translations/fr/LC_MESSAGES/messages.po"
+    with open(po_path, "rb") as fh:
+        catalog = read_po(fh)
+    patterns = {}
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        for english in ids:
+            if not english or english in strings or message.fuzzy:
+                continue
+            text = " ".join(str(english).split())
+            pattern = re.escape(text)
+            pattern = re.sub(r"%\\\(\w+\\\)d", r"\\d+", pattern)
+            pattern = re.sub(r"%\\\(\w+\\\)s", ".+?", pattern).replace("%%", "%")
+            # a word is only itself (a menu's "location" is not "Location"); a phrase of two
+            # words or more (placeholders aside) is looked for inside longer texts too
+            if len(re.sub(r"%\(\w+\)[sd]", "", text).split()) >= 2:
+                pattern = rf"(?<!\w){pattern}(?!\w)"
+            else:
+                pattern = rf"^{pattern}$"
+            patterns[text] = re.compile(pattern)
+    return patterns
+
+
+def test_every_page_in_french_shows_no_english_that_has_a_translation(app, client, accounts):
+    """Each page rendered for a French reader: no text, control label or choice of a select
+    may be English when the catalogue has its French (choices once were built in English when
+    the module loaded)."""
+    from tests.web.pages import PAGES, prepare
+
+    prepare(app, client)
+    with app.app_context():
+        db.session.execute(update(User).values(language="fr"))
+        db.session.commit()
+    patterns = _english_patterns()
+    english: dict[str, list[str]] = {}
+
+    def check(url: str, page: str) -> None:
+        assert '<html lang="fr">' in page, url
+        for text in shown_texts(page):
+            for message, pattern in patterns.items():
+                if pattern.search(text):
+                    english.setdefault(url, []).append(f"{message!r} in {text!r}")
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"  # before signing in
+    check("/editor/login", client.get("/editor/login").get_data(as_text=True))
+    login(client, "admin")
+    csrf = token(client, "/editor/menus/1")
+    client.post(
+        "/editor/menus/1/simulate",
+        data={
+            "csrf_token": csrf,
+            "sim-source": "draft",
+            "sim-gateway": "africastalking",
+            "sim-phone": "+221770000000",
+            "sim-dial": "1",
+        },
+    )
+    for url in PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        check(url, response.get_data(as_text=True))
+    assert english == {}
+
+
+# -- smaller things a new user saw (issue 14, item 8) -------------------------------------------
+
+
+def test_system_messages_are_listed_by_what_they_say(as_editor, client, accounts):
+    from editor.menus.forms import MESSAGE_DESCRIPTIONS
+    from ussd.menu.texts import MESSAGE_NAMES
+
+    assert set(MESSAGE_DESCRIPTIONS) == set(MESSAGE_NAMES)  # a new message needs its words
+    page = as_editor.get("/editor/menus/1/messages").get_data(as_text=True)
+    row = re.search(r'<th scope="row">([^<]*)<code class="message-name">err_whole_number', page)
+    assert row and "a decimal number where a whole number is asked" in row.group(1)
+    assert (
+        'aria-label="Answer refused: a decimal number where a whole number is asked (English)"'
+        in page
+    )
+    as_editor.post("/editor/logout", data={"csrf_token": token(as_editor, "/editor/menus")})
+    login(client, "viewer")  # reads French
+    french = client.get("/editor/menus/1/messages").get_data(as_text=True)
+    assert "un nombre décimal là où un nombre entier est demandé" in french
+
+
+def test_the_demo_menu_describes_itself_without_our_design_notes():
+    from ussd.publishing import demo_document
+
+    description = demo_document()["description"]
+    assert "DESIGN" not in description and ".md" not in description
+    assert "language" in description and "agent" in description
+
+
+def test_the_import_page_links_the_menu_format(app, client, accounts):
+    assert client.get("/editor/help/menu-format").status_code == 302  # sign in first
+    login(client, "editor")
+    for url in ("/editor/menus/1/import", "/editor/menus"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<a href="/editor/help/menu-format">the menu format</a>' in page, url
+    help_page = client.get("/editor/help/menu-format").get_data(as_text=True)
+    assert "<h1>Menu format (JSON, version 1)</h1>" in help_page
+    assert '<h3 id="input-free-text-with-validation"><code>input</code>: free text' in help_page
+    assert '<th scope="col">field</th>' in help_page  # its tables are tables
+    assert "<code>err_whole_number</code>" in help_page
+
+
+def test_erasing_a_number_asks_for_confirmation(app, client, accounts):
+    at_walk(client, ["1"], session="erase-me", phone="+221771234500")
+    login(client, "admin")
+    page = client.post(
+        "/editor/privacy",
+        data={
+            "csrf_token": token(client, "/editor/privacy"),
+            "phone": "+221771234500",
+            "check": "1",
+        },
+    ).get_data(as_text=True)
+    # the button Enter presses is "Find what is stored"; erasing is behind a second step that
+    # says it cannot be undone, in the danger style
+    assert page.index('name="check"') < page.index('name="erase"')
+    step = re.search(r'<details class="confirm-danger">(.*?)</details>', page, re.S)
+    assert step, "no confirmation step"
+    assert '<summary class="button danger solid">Erase everything about this number</summary>' in (
+        step.group(1)
+    )
+    assert "cannot be undone" in step.group(1)
+    assert re.search(
+        r'<input class="danger solid" id="erase" name="erase" type="submit"', step.group(1)
+    )
+
+
+def test_a_long_email_is_not_echoed_whole(as_admin):
+    typed = "a" * 240 + "@example.org x"  # 254 characters at most, and not an email
+    page = as_admin.post(
+        "/editor/users",
+        data={
+            "csrf_token": token(as_admin, "/editor/users"),
+            "email": typed,
+            "role": "viewer",
+            "language": "en",
+        },
+    ).get_data(as_text=True)
+    [error] = re.findall(r'<p class="error" id="email-error">(.*?)</p>', page, re.S)
+    assert "is not an email address" in error and len(error) < 120
+    assert "a" * 100 not in error
+
+
+def test_every_page_names_its_icon_and_the_icon_is_served(client):
+    page = client.get("/editor/login").get_data(as_text=True)
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert icons
+    for href in [*icons, "/favicon.ico"]:
+        response = client.get(href)
+        response.close()  # a file sent as it is read
+        assert response.status_code == 200, href
+        assert response.mimetype.startswith("image/"), href
