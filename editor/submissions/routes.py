@@ -43,7 +43,8 @@ def _query(filters: dict[str, Any]) -> Select[Handoff, str, str]:
 
 
 def _shown_phone(attributes: dict[str, Any], whole: bool) -> str:
-    number = str(attributes.get("from") or "")
+    """The caller's number (masked unless `whole`), E.164 or, failing that, as it came."""
+    number = str(attributes.get("from") or attributes.get("from_unverified") or "")
     return number if whole else mask(number)
 
 

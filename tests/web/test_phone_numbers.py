@@ -180,3 +180,18 @@ def test_phone_hash_key_survives_a_new_secret_key(make_app):
     lost = make_app(PHONE_HASH_KEY="", SECRET_KEY="secret-2")
     result = lost.test_cli_runner().invoke(args=["erase", PHONE], input="n\n")
     assert "Delete 0 session(s)" in result.output
+
+
+def test_submissions_show_a_number_that_could_not_be_made_e164(make_app):
+    from editor.accounts.users import create_user
+    from tests.conftest import PASSWORDS
+    from ussd.extensions import db
+
+    app = make_app(DEFAULT_PHONE_REGION="")
+    client = app.test_client()
+    dial(client, "json", ["1", "1", "1", "1"], "json-shown", "0771234567")
+    with app.app_context():
+        create_user("editor@example.org", PASSWORDS["editor"], role="editor")
+        db.session.commit()
+    login(client, "editor")
+    assert "07712***67" in client.get("/editor/submissions").get_data(as_text=True)
