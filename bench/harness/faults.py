@@ -24,13 +24,16 @@ def kill_a_worker(server: Server, rng: random.Random | None = None) -> int | Non
 
 
 def database_outage(kind: str, url: str, seconds: float) -> threading.Thread:
-    """Make the database unavailable for `seconds`, in the background. SQLite: another
-    process holds the write lock; PostgreSQL: connections are refused and the app's cut."""
+    """Make the database unavailable for `seconds`, in the background; returns once it is
+    (the thread ends when it is back). SQLite: another process holds the write lock;
+    PostgreSQL: connections are refused and the app's cut."""
+    began = threading.Event()
 
     def sqlite_lock() -> None:
         path = url.removeprefix("sqlite:///")
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         conn.execute("BEGIN EXCLUSIVE")  # every writer now waits (busy timeout 10 s)
+        began.set()
         time.sleep(seconds)
         conn.execute("COMMIT")
         conn.close()
@@ -52,6 +55,7 @@ def database_outage(kind: str, url: str, seconds: float) -> threading.Thread:
                 ),
                 {"n": name},
             )
+            began.set()
             time.sleep(seconds)
             conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
         admin.dispose()
@@ -60,4 +64,5 @@ def database_outage(kind: str, url: str, seconds: float) -> threading.Thread:
         target=sqlite_lock if kind == "sqlite" else postgres_away, daemon=True
     )
     thread.start()
+    began.wait(30)
     return thread

@@ -8,39 +8,17 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from bench.harness.faults import database_outage
 from tests.conftest import PG_URL, at_turn, at_walk, rows
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs TEST_DATABASE_URL")
 
 
 def database_away(app, seconds: float) -> threading.Thread:
-    """Refuse new connections to the app's database and cut the open ones, for `seconds`."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    ready = threading.Event()
-
-    def away() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            ready.set()
-            time.sleep(seconds)
-            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
-        admin.dispose()
-
-    thread = threading.Thread(target=away, daemon=True)
-    thread.start()
-    ready.wait(10)
-    return thread
+    """Refuse new connections to the app's database and cut the open ones, for `seconds`
+    (the soak's fault, bench/harness/faults.py)."""
+    return database_outage("postgresql", app.config["SQLALCHEMY_DATABASE_URI"], seconds)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -460,19 +460,26 @@ def finish_menu(
 
 
 def _over_session_limit(tx: Transaction, hop: Hop) -> bool:
-    limit = int(hop.config.get("MAX_SESSIONS_PER_PHONE_PER_HOUR", 0) or 0)
-    if not limit or hop.simulation:
-        return False
-    since = hop.now - timedelta(hours=1)
-    return repo.count_recent_sessions(tx, hop.phone_hash, since) >= limit
+    return _over_limit(hop, "MAX_SESSIONS_PER_PHONE_PER_HOUR", 1, repo.count_recent_sessions, tx)
 
 
 def _over_task_limit(tx: Transaction, hop: Hop) -> bool:
-    limit = int(hop.config.get("MAX_TASKS_PER_PHONE_PER_DAY", 0) or 0)
+    return _over_limit(hop, "MAX_TASKS_PER_PHONE_PER_DAY", 24, repo.count_recent_tasks, tx)
+
+
+def _over_limit(
+    hop: Hop,
+    setting: str,
+    hours: int,
+    count: Callable[[Transaction, str, datetime], int],
+    tx: Transaction,
+) -> bool:
+    """Has this caller reached the limit `setting` (0: none) over the last `hours`?
+    Simulated sessions have no limits."""
+    limit = int(hop.config.get(setting, 0) or 0)
     if not limit or hop.simulation:
         return False
-    since = hop.now - timedelta(hours=24)
-    return repo.count_recent_tasks(tx, hop.phone_hash, since) >= limit
+    return count(tx, hop.phone_hash, hop.now - timedelta(hours=hours)) >= limit
 
 
 # -- helpers ------------------------------------------------------------------------------------
