@@ -29,7 +29,9 @@ FIELDS = {
     "nalo": ("MSISDN", "USERID", "MSGTYPE", "USERDATA", "SESSIONID", "NETWORK"),
     "arkesel": ("sessionID", "userID", "msisdn", "newSession", "userData", "network"),
     "json": ("session_id", "phone", "service_code", "input", "new_session", "seq", "network"),
+    "dmark": ("transactionId", "msisdn", "ussdServiceCode", "ussdRequestString", "response"),
 }
+FORM_GATEWAYS = {"africastalking", "dmark"}  # fields as a form (or a GET query string)
 EVENT_FIELDS = ("sessionId", "status", "durationInMillis", "phoneNumber", "errorMessage")
 CONTENT_TYPES = (
     "application/json",
@@ -164,6 +166,13 @@ SAMPLES: dict[
         "userData": "1",
         "network": "MTN",
     },
+    "dmark": {
+        "transactionId": "transaction-123",
+        "msisdn": "+256775551122",
+        "ussdServiceCode": "*121#",
+        "ussdRequestString": "2",
+        "response": "true",
+    },
     "json": {
         "session_id": "tr-5f2c9a-1700000000",
         "phone": "+221771234567",
@@ -187,7 +196,7 @@ def mutated_payloads(draw: st.DrawFn, name: str) -> bytes:
             payload[key] = draw(json_values)
     for _ in range(draw(st.integers(0, 2))):
         payload[draw(st.text(max_size=10))] = draw(json_values)
-    if name == "africastalking":  # a form post: every value a string
+    if name in FORM_GATEWAYS:  # a form post: every value a string
         form = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in payload.items()]
         return urlencode(form, quote_via=quote, errors="surrogatepass").encode("ascii")
     return json.dumps(payload, allow_nan=True).encode("utf-8", "surrogatepass")
@@ -215,7 +224,7 @@ def test_parse_returns_a_turn_or_raises_bad_request(name, data):
         st.sampled_from(
             (
                 "application/x-www-form-urlencoded"
-                if name == "africastalking"
+                if name in FORM_GATEWAYS
                 else "application/json",
             )
             + CONTENT_TYPES

@@ -282,3 +282,89 @@ def test_control_characters_in_editor_text_are_refused(app, client, accounts, pa
     assert response.status_code == 200
     assert "control character" in response.get_data(as_text=True)
     assert snapshot(app) == before
+
+
+# -- gateways that send GET (issue 16): the same hostility in a query string -------------------
+
+GET_BASES: dict[str, dict[str, str]] = {
+    "dmark": {
+        "transactionId": "h1",
+        "msisdn": "256775551122",
+        "ussdServiceCode": "*123*456#",
+        "ussdRequestString": "*123*456#",
+        "response": "false",
+    },
+}
+
+
+def get_check(app, client, gateway: str, query: bytes | str) -> int:
+    """A GET with `query` (token added) answers 200, 400 or 413, never stores on a refusal."""
+    raw = query if isinstance(query, bytes) else query.encode("utf-8", "surrogatepass")
+    before = snapshot(app)
+    # the raw bytes as a server hands them over (WSGI: latin-1), not re-encoded by the client
+    wire = (raw + b"&token=" + TOKEN.encode()).decode("latin-1")
+    response = client.get(f"/ussd/{gateway}", environ_overrides={"QUERY_STRING": wire})
+    assert response.status_code in (200, 400, 413), (gateway, raw[:80], response.status_code)
+    if response.status_code != 200:
+        assert snapshot(app) == before, (gateway, raw[:80])
+        text_ = response.get_data(as_text=True)
+        assert text_.count("\n") <= 1 and "Traceback" not in text_
+    return response.status_code
+
+
+@pytest.mark.parametrize("gateway", sorted(GET_BASES))
+@pytest.mark.parametrize("value", NASTY_STRINGS + [None])
+def test_hostile_query_values(app, client, gateway, value):
+    from urllib.parse import urlencode
+
+    base = GET_BASES[gateway]
+    for key in base:
+        fields = dict(base)
+        if value is None:
+            del fields[key]  # a missing field
+        else:
+            fields[key] = value
+        get_check(app, client, gateway, urlencode(fields, encoding="utf-8", errors="surrogatepass"))
+
+
+@pytest.mark.parametrize("gateway", sorted(GET_BASES))
+@pytest.mark.parametrize(
+    "query",
+    [b"", b"%FF=1", b"transactionId=%C3%28", b"%ZZ=%", b"a=1&a=2", b"x" * 9000, b"\x00=\x00"],
+)
+def test_hostile_query_strings(app, client, gateway, query):
+    status = get_check(app, client, gateway, query)
+    assert status in (400, 413)
+
+
+@pytest.mark.parametrize(
+    ("gateway", "query", "reason"),
+    [
+        ("dmark", "transactionId=h1&msisdn=256775551122&ussdRequestString=1", "missing field"),
+        (
+            "dmark",
+            "transactionId=h1&msisdn=256775551122&ussdRequestString=1&response=yes",
+            "response must be true or false",
+        ),
+        (
+            "dmark",
+            "transactionId=h1&msisdn=256775551122&ussdRequestString=%FF&response=true",
+            "not valid UTF-8",
+        ),
+        ("dmark", "x=" + "9" * 9000, "too large"),
+    ],
+)
+def test_get_refusals_say_why_in_one_line(app, client, gateway, query, reason):
+    before = snapshot(app)
+    response = client.get(f"/ussd/{gateway}?{query}&token={TOKEN}")
+    text_ = response.get_data(as_text=True)
+    assert response.status_code in (400, 413) and reason in text_ and text_.count("\n") == 1
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"\xff\xfe", b"transactionId=%FF", b"{}", b"x" * 9000, b"response=true&response=true"],
+)
+def test_hostile_dmark_post_bodies(app, client, body):
+    check(app, client, "dmark", body, FORM)

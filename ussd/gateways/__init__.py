@@ -5,13 +5,21 @@ from __future__ import annotations
 from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.arkesel import Arkesel
 from ussd.gateways.base import BadRequest, Gateway, Turn
+from ussd.gateways.dmark import Dmark
 from ussd.gateways.generic_json import GenericJson
 from ussd.gateways.hubtel import Hubtel
 from ussd.gateways.nalo import Nalo
 
 GATEWAYS: dict[str, Gateway] = {
     gateway.name: gateway
-    for gateway in (AfricasTalking(), Hubtel(), Nalo(), Arkesel(), GenericJson())
+    for gateway in (
+        AfricasTalking(),
+        Hubtel(),
+        Nalo(),
+        Arkesel(),
+        GenericJson(),
+        Dmark(),
+    )
 }
 
 

@@ -62,6 +62,8 @@ class Gateway:
     # (0244123456) are of that country. None: a provider serving several countries, whose
     # local numbers only DEFAULT_PHONE_REGION can place.
     country: ClassVar[str | None] = None
+    # The HTTP methods the provider calls the webhook with (DMARK and Safaricom send GET).
+    methods: ClassVar[tuple[str, ...]] = ("POST",)
 
     def parse(self, request: Request) -> Turn:
         raise NotImplementedError
@@ -98,24 +100,38 @@ class Gateway:
 
     @staticmethod
     def form_body(request: Request) -> dict[str, str]:
-        raw = request.get_data(cache=True)
-        try:
-            text = raw.decode("ascii")  # a form body is percent-encoded ASCII
-            pairs = parse_qsl(
-                text,
-                keep_blank_values=True,
-                strict_parsing=False,
-                encoding="utf-8",
-                errors="strict",
-            )
-        except UnicodeDecodeError:
-            raise BadRequest("body is not valid UTF-8 form data") from None
-        form: dict[str, str] = {}
-        for key, value in pairs:
-            if key in form:
-                raise BadRequest(f"field {printable(key)} is given twice")
-            form[key] = value
-        return form
+        return form_fields(request.get_data(cache=True), "body")
+
+    def fields(self, request: Request) -> dict[str, str]:
+        """The fields of a gateway that sends them as a GET query string or as a POST form
+        body (DMARK, Safaricom): the query's `token`, our webhook secret, is not one."""
+        if request.method == "GET":
+            fields = form_fields(request.query_string, "query string")
+            fields.pop("token", None)
+            return fields
+        return self.form_body(request)
+
+
+def form_fields(raw: bytes, where: str) -> dict[str, str]:
+    """Percent-encoded name=value pairs (a form body or a query string), strictly UTF-8,
+    each name at most once."""
+    try:
+        text = raw.decode("ascii")  # a form body or a query string is percent-encoded ASCII
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        raise BadRequest(f"{where} is not valid UTF-8 form data") from None
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        if key in form:
+            raise BadRequest(f"field {printable(key)} is given twice")
+        form[key] = value
+    return form
 
 
 def text_field(

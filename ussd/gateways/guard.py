@@ -75,6 +75,8 @@ def guard(request: Request, config: Config) -> Response | None:
         return plain(413, f"body too large (limit {request.max_content_length} bytes)")
     if request.content_length is None and too_long(request):
         return plain(413, f"body too large (limit {request.max_content_length} bytes)")
+    if len(request.query_string) > request.max_content_length:  # GET gateways' fields
+        return plain(413, f"query string too large (limit {request.max_content_length} bytes)")
     if not address_allowed(request, config["USSD_ALLOWED_NETWORKS"]):
         return plain(403, "this address may not call the USSD webhooks")
     accepted = webhook_tokens(config.get("USSD_WEBHOOK_TOKEN") or "")

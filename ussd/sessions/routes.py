@@ -35,11 +35,15 @@ def check_call() -> Response | None:
     return guard(_request(), current_app.config)
 
 
-@bp.post("/<gateway_name>")
+@bp.route("/<gateway_name>", methods=["GET", "POST"])
 def webhook(gateway_name: str) -> Response:
     gateway = GATEWAYS.get(gateway_name)
     if gateway is None:
         abort(404)
+    if request.method not in gateway.methods:  # HEAD too: it would run a hop
+        refusal = plain(405, f"method not allowed: use {' or '.join(gateway.methods)}")
+        refusal.headers["Allow"] = ", ".join(gateway.methods)
+        return refusal
     try:
         turn = gateway.parse(_request())
     except BadRequest as exc:

@@ -1,0 +1,99 @@
+"""Dial the whole demo menu through the gateways added by issue 16, each speaking its own
+wire format (GET with the token in the query, as a provider's callback URL carries it), in
+both languages, and see the hand-off queued with the caller's number in E.164."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import TOKEN, rows
+from tests.e2e.test_dial_demo import WALKS
+
+WELCOME = "Welcome / Bienvenue\n1. English\n2. Français"
+
+
+def dmark_hop(client, session: str, phone: str, hop: int, inputs: list[str], method: str):
+    first = hop == 0
+    fields = {
+        "transactionId": session,
+        "msisdn": phone,
+        "ussdServiceCode": "*123*456#",
+        "transactionTime": str(1_700_000_000 + hop),
+        "ussdRequestString": "*123*456#" if first else inputs[hop - 1],
+        "creationTime": str(1_700_000_000 + hop),
+        "response": "false" if first else "true",
+    }
+    if method == "GET":
+        reply = client.get(f"/ussd/dmark?{urlencode({**fields, 'token': TOKEN})}")
+    else:
+        reply = client.post("/ussd/dmark", data=fields, headers={"X-USSD-Token": TOKEN})
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    body = reply.get_json()
+    assert body["action"] in ("request", "end")
+    return body["responseString"], body["action"] == "end"
+
+
+DIALLERS: dict[str, Callable[..., tuple[str, bool]]] = {
+    "dmark-GET": lambda c, s, p, h, i: dmark_hop(c, s, p, h, i, "GET"),
+    "dmark-POST": lambda c, s, p, h, i: dmark_hop(c, s, p, h, i, "POST"),
+}
+# the number as each provider sends it, and what the Flex task must carry
+NUMBERS = {"dmark": ("0775551122", "+256775551122")}
+BUDGETS = {"dmark": 182}
+
+
+def dial(client, dialler: str, inputs: list[str], session: str, phone: str) -> list[Any]:
+    return [
+        DIALLERS[dialler](client, session, phone, hop, inputs) for hop in range(len(inputs) + 1)
+    ]
+
+
+@pytest.mark.parametrize("dialler", sorted(DIALLERS))
+@pytest.mark.parametrize("language", ["English", "French"])
+def test_dial_demo_to_handoff(app, client, dialler, language):
+    gateway = dialler.split("-")[0]
+    inputs, expected, thanks = WALKS[language]
+    sent, e164 = NUMBERS[gateway]
+    session = f"{dialler}-{language}"
+    screens = dial(client, dialler, inputs, session, sent)
+    assert screens[0][0] == WELCOME
+    assert [ended for _, ended in screens] == [False] * len(inputs) + [True]
+    assert screens[-1][0] == thanks
+    for text, _ in screens:
+        assert len(text) <= BUDGETS[gateway]
+
+    handoffs = rows(app, "SELECT status, attributes FROM handoffs")
+    assert len(handoffs) == 1
+    attrs = json.loads(handoffs[0][1])
+    assert {k: attrs[k] for k in expected} == expected
+    assert attrs["from"] == e164
+    assert attrs["ussd_session_id"] == session
+    session_row = rows(app, "SELECT status, gateway, hops FROM ussd_sessions")[0]
+    assert tuple(session_row) == ("completed", gateway, 5)
+
+
+def test_dmark_retry_of_the_last_request_queues_one_handoff(app, client):
+    # DMARK sends no request number: the same input within DUPLICATE_WINDOW_SECONDS is
+    # taken as a retry, so the walk answers each question differently from the last
+    inputs = ["1", "2", "1", "2"]
+    dial(client, "dmark-GET", inputs, "twice", "0775551122")
+    again = dmark_hop(client, "twice", "0775551122", 4, inputs, "GET")
+    assert again == ("Thank you. Your request has been received.", True)
+    assert rows(app, "SELECT COUNT(*) FROM handoffs")[0][0] == 1
+
+
+def test_head_and_wrong_methods_are_refused(app, client):
+    query = urlencode({"token": TOKEN})
+    assert client.head(f"/ussd/dmark?{query}").status_code == 405
+    refused = client.get(f"/ussd/hubtel?{query}")
+    assert refused.status_code == 405 and refused.headers["Allow"] == "POST"
+    assert rows(app, "SELECT COUNT(*) FROM ussd_sessions")[0][0] == 0
+
+
+def test_a_get_without_the_token_is_refused(client):
+    assert client.get("/ussd/dmark?transactionId=x").status_code == 401
