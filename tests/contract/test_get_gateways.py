@@ -134,3 +134,81 @@ def test_malformed_get_request_has_a_reason(gateway, query, reason):
 def test_dmark_malformed_post_body_has_a_reason():
     with pytest.raises(BadRequest, match="body is not valid UTF-8"):
         post("dmark", b"transactionId=\xff")
+
+
+# -- Safaricom --------------------------------------------------------------------------------
+
+
+def test_safaricom_first_request():
+    turn = get("safaricom", sample("safaricom_first.txt"))
+    assert turn.session_id == "session-id"
+    assert turn.phone == "254722000000"  # international without "+": kept, made E.164 later
+    assert turn.service_code == "*167#"
+    assert turn.new_session is True and turn.input == "" and turn.cumulative
+    assert turn.request_key == ""
+
+
+def test_safaricom_later_request_is_cumulative():
+    turn = get("safaricom", sample("safaricom_continue.txt"))
+    assert turn.input == "7*1*a" and turn.cumulative
+    assert turn.new_session is None  # Safaricom does not say; an unknown id starts a session
+    assert turn.request_key == turn.input
+
+
+def test_safaricom_leading_star_and_a_dialled_dest_are_read_alike():
+    turn = get("safaricom", sample("safaricom_leading_star.txt"))
+    assert turn.input == "7*a*b*c" and turn.service_code == "*120*123#"
+
+
+def test_safaricom_answer_containing_a_star_is_kept_in_the_cumulative_text():
+    turn = get("safaricom", sample("safaricom_continue.txt").replace("%2Aa", "%2AFatou+%2A+Diop"))
+    assert turn.input == "7*1*Fatou * Diop"
+
+
+@pytest.mark.parametrize(
+    ("screen", "body"),
+    [
+        (Screen("Where are you?\n1. Nairobi", end=False), "CON Where are you?\n1. Nairobi"),
+        (Screen("Thank you.", end=True), "END Thank you."),
+    ],
+)
+def test_safaricom_reply(screen, body):
+    response = render("safaricom", screen)
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True) == body
+
+
+def test_safaricom_places_a_local_number_in_kenya():
+    turn = get("safaricom", sample("safaricom_first.txt").replace("254722000000", "0722000000"))
+    assert turn.phone == "+254722000000"
+    assert GATEWAYS["safaricom"].country == "KE"
+
+
+def test_safaricom_budget_is_160_and_it_sends_get():
+    assert GATEWAYS["safaricom"].budget.cap == 160
+    assert GATEWAYS["safaricom"].methods == ("GET",)
+
+
+SAFARICOM_OK = sample("safaricom_continue.txt")
+
+MALFORMED_SAFARICOM = [
+    ("safaricom", without(SAFARICOM_OK, "ORIG"), "missing field ORIG"),
+    ("safaricom", without(SAFARICOM_OK, "DEST"), "missing field DEST"),
+    ("safaricom", without(SAFARICOM_OK, "SESSION_ID"), "missing field SESSION_ID"),
+    ("safaricom", without(SAFARICOM_OK, "USSD_PARAMS"), "missing field USSD_PARAMS"),
+    ("safaricom", SAFARICOM_OK.replace("SESSION_ID=session-id", "SESSION_ID="), "is empty"),
+    ("safaricom", SAFARICOM_OK.replace("DEST=167", "DEST=%2A%23"), "DEST is empty"),
+    ("safaricom", SAFARICOM_OK.replace("ORIG=254722000000", "ORIG=x"), "not a phone number"),
+    ("safaricom", SAFARICOM_OK.replace("%2Aa", "%2A%C3%28"), "not valid UTF-8"),
+    ("safaricom", SAFARICOM_OK.replace("%2Aa", "%2A%0A"), "control character"),
+    ("safaricom", SAFARICOM_OK + "&ORIG=1", "given twice"),
+    ("safaricom", SAFARICOM_OK.replace("%2Aa", "%2A" + "1" * 1001), "too long"),
+]
+
+
+@pytest.mark.parametrize(("gateway", "query", "reason"), MALFORMED_SAFARICOM)
+def test_malformed_safaricom_request_has_a_reason(gateway, query, reason):
+    with pytest.raises(BadRequest) as info:
+        get(gateway, query)
+    assert reason in str(info.value)
+    assert "\n" not in str(info.value)

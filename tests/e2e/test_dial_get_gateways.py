@@ -38,13 +38,32 @@ def dmark_hop(client, session: str, phone: str, hop: int, inputs: list[str], met
     return body["responseString"], body["action"] == "end"
 
 
+def safaricom_hop(client, session: str, phone: str, hop: int, inputs: list[str]):
+    fields = {
+        "ORIG": phone,
+        # DEST as the whole code (the older form; see docs/gateways.md on DEST=123 with
+        # USSD_PARAMS=456, where the digits after DEST are taken as answers)
+        "DEST": "*123*456#",
+        "SESSION_ID": session,
+        "USSD_PARAMS": "*".join(inputs[:hop]),
+        "token": TOKEN,
+    }
+    reply = client.get(f"/ussd/safaricom?{urlencode(fields)}")
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    assert reply.mimetype == "text/plain"
+    text = reply.get_data(as_text=True)
+    assert text[:4] in ("CON ", "END ")
+    return text[4:], text.startswith("END ")
+
+
 DIALLERS: dict[str, Callable[..., tuple[str, bool]]] = {
+    "safaricom-GET": safaricom_hop,
     "dmark-GET": lambda c, s, p, h, i: dmark_hop(c, s, p, h, i, "GET"),
     "dmark-POST": lambda c, s, p, h, i: dmark_hop(c, s, p, h, i, "POST"),
 }
 # the number as each provider sends it, and what the Flex task must carry
-NUMBERS = {"dmark": ("0775551122", "+256775551122")}
-BUDGETS = {"dmark": 182}
+NUMBERS = {"dmark": ("0775551122", "+256775551122"), "safaricom": ("0722000000", "+254722000000")}
+BUDGETS = {"dmark": 182, "safaricom": 160}
 
 
 def dial(client, dialler: str, inputs: list[str], session: str, phone: str) -> list[Any]:
@@ -97,3 +116,34 @@ def test_head_and_wrong_methods_are_refused(app, client):
 
 def test_a_get_without_the_token_is_refused(client):
     assert client.get("/ussd/dmark?transactionId=x").status_code == 401
+
+
+def test_safaricom_replays_and_a_free_text_answer_with_a_star(app, client):
+    """Cumulative input: a replayed earlier request repeats the screen and moves nothing."""
+    base = {"ORIG": "0722000000", "DEST": "123", "SESSION_ID": "replay", "token": TOKEN}
+
+    def hop(params: str) -> str:
+        reply = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': params})}")
+        return str(reply.get_data(as_text=True))
+
+    assert hop("").startswith("CON Welcome")
+    assert hop("1").startswith("CON Where are you?")
+    assert hop("1*2").startswith("CON What support")
+    before = rows(app, "SELECT hops, current_node FROM ussd_sessions")
+    for params in ("", "1", "1*2", "1"):
+        assert hop(params).startswith("CON What support")
+    assert rows(app, "SELECT hops, current_node FROM ussd_sessions") == before
+
+
+def test_safaricom_refuses_post(client):
+    assert client.post(f"/ussd/safaricom?token={TOKEN}").status_code == 405
+
+
+def test_safaricom_digits_dialled_after_dest_answer_the_first_questions(app, client):
+    """*123*1# arrives as DEST=123, USSD_PARAMS=1: like Africa's Talking, the extra digits
+    answer the first question (English), and later requests extend that text."""
+    base = {"ORIG": "0722000000", "DEST": "123", "SESSION_ID": "extra", "token": TOKEN}
+    first = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': '1'})}")
+    assert first.get_data(as_text=True).startswith("CON Where are you?")
+    later = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': '1*2'})}")
+    assert later.get_data(as_text=True).startswith("CON What support")

@@ -30,8 +30,9 @@ FIELDS = {
     "arkesel": ("sessionID", "userID", "msisdn", "newSession", "userData", "network"),
     "json": ("session_id", "phone", "service_code", "input", "new_session", "seq", "network"),
     "dmark": ("transactionId", "msisdn", "ussdServiceCode", "ussdRequestString", "response"),
+    "safaricom": ("ORIG", "DEST", "SESSION_ID", "USSD_PARAMS"),
 }
-FORM_GATEWAYS = {"africastalking", "dmark"}  # fields as a form (or a GET query string)
+FORM_GATEWAYS = {"africastalking", "dmark", "safaricom"}  # fields as a form (or a GET query string)
 EVENT_FIELDS = ("sessionId", "status", "durationInMillis", "phoneNumber", "errorMessage")
 CONTENT_TYPES = (
     "application/json",
@@ -173,6 +174,12 @@ SAMPLES: dict[
         "ussdRequestString": "2",
         "response": "true",
     },
+    "safaricom": {
+        "ORIG": "254722000000",
+        "DEST": "167",
+        "SESSION_ID": "session-id",
+        "USSD_PARAMS": "7*1*a",
+    },
     "json": {
         "session_id": "tr-5f2c9a-1700000000",
         "phone": "+221771234567",
@@ -222,11 +229,7 @@ def test_parse_returns_a_turn_or_raises_bad_request(name, data):
     body = data.draw(bodies(name), "body")
     content_type = data.draw(
         st.sampled_from(
-            (
-                "application/x-www-form-urlencoded"
-                if name in FORM_GATEWAYS
-                else "application/json",
-            )
+            ("application/x-www-form-urlencoded" if name in FORM_GATEWAYS else "application/json",)
             + CONTENT_TYPES
         ),
         "content type",

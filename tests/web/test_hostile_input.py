@@ -294,6 +294,12 @@ GET_BASES: dict[str, dict[str, str]] = {
         "ussdRequestString": "*123*456#",
         "response": "false",
     },
+    "safaricom": {
+        "ORIG": "254722000000",
+        "DEST": "123",
+        "SESSION_ID": "h1",
+        "USSD_PARAMS": "456",
+    },
 }
 
 
@@ -352,6 +358,13 @@ def test_hostile_query_strings(app, client, gateway, query):
             "not valid UTF-8",
         ),
         ("dmark", "x=" + "9" * 9000, "too large"),
+        ("safaricom", "ORIG=254722000000&DEST=123&SESSION_ID=s", "missing field USSD_PARAMS"),
+        (
+            "safaricom",
+            "ORIG=254722000000&DEST=123&SESSION_ID=s&USSD_PARAMS=1%0D%0A2",
+            "control character",
+        ),
+        ("safaricom", "ORIG=254722000000&DEST=123&SESSION_ID=&USSD_PARAMS=", "is empty"),
     ],
 )
 def test_get_refusals_say_why_in_one_line(app, client, gateway, query, reason):

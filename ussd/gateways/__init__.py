@@ -9,6 +9,7 @@ from ussd.gateways.dmark import Dmark
 from ussd.gateways.generic_json import GenericJson
 from ussd.gateways.hubtel import Hubtel
 from ussd.gateways.nalo import Nalo
+from ussd.gateways.safaricom import Safaricom
 
 GATEWAYS: dict[str, Gateway] = {
     gateway.name: gateway
@@ -19,6 +20,7 @@ GATEWAYS: dict[str, Gateway] = {
         Arkesel(),
         GenericJson(),
         Dmark(),
+        Safaricom(),
     )
 }
 
