@@ -13,13 +13,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ussd.menu.document import VALIDATION_SETTINGS, MenuDocument, Node
-from ussd.menu.engine import CompiledMenu, localized
-from ussd.menu.gsm import DEFAULT_BUDGET, Budget, suggest_gsm7, ucs2_forcing
+from ussd.menu.document import (
+    DATE_FORMATS,
+    MAX_BOUND,
+    MAX_LENGTH,
+    VALIDATION_SETTINGS,
+    MenuDocument,
+    Node,
+)
+from ussd.menu.engine import BACK, MORE, CompiledMenu, localized
+from ussd.menu.gsm import DEFAULT_BUDGET, Budget, Measure, suggest_gsm7, ucs2_forcing
 from ussd.menu.texts import (
-    DEFAULT_MESSAGES,
+    DATE_FORMAT_HINTS,
     MESSAGE_NAMES,
-    has_translation,
+    fill,
+    missing_messages,
     placeholders,
     used_placeholders,
 )
@@ -290,9 +298,8 @@ def _check_translations(doc: MenuDocument, add: Add) -> None:
                         lang,
                     )
     for lang in doc.languages:
-        missing = [name for name in MESSAGE_NAMES if not has_translation(doc.messages, lang, name)]
-        if missing and lang not in DEFAULT_MESSAGES:
-            listed = ", ".join(missing[:4]) + ("…" if len(missing) > 4 else "")
+        missing = missing_messages(doc.messages, lang)
+        if missing:
             add(
                 "warning",
                 None,
@@ -300,7 +307,7 @@ def _check_translations(doc: MenuDocument, add: Add) -> None:
                     "system messages have no {lang} translation ({names}); set "
                     "them under messages.{lang}",
                     lang=lang,
-                    names=listed,
+                    names=", ".join(missing),
                 ),
                 lang,
             )
@@ -424,3 +431,86 @@ def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add: Add) -
                         ),
                         lang,
                     )
+
+
+# -- system texts on a screen --------------------------------------------------------------------
+
+# Where system texts reach a caller, and the share of a screen each may take there: a closing
+# screen is theirs alone; a notice (a refused choice or answer) sits above the question it
+# repeats and leaves it at least half the screen; "98. More" and "0. Back" together, or
+# "1. Continue" under a message, take at most a quarter of a page.
+WHOLE, HALF, QUARTER = (1, 1), (1, 2), (1, 4)
+CLOSING = (
+    "too_many_attempts",
+    "expired",
+    "ended",
+    "apology",
+    "unavailable",
+    "handoff",
+    "already_queued",
+    "limit_reached",
+)
+NOTICES = ("invalid_option", *(name for name in MESSAGE_NAMES if name.startswith("err_")))
+# The texts that share a screen with a coordinator's text: in a language GSM-7 can write,
+# one character outside GSM-7 among them would halve that screen.
+SHARED = ("more", "back", "continue", *NOTICES)
+
+
+def longest_values(name: str, lang: str) -> dict[str, str]:
+    """The longest value each placeholder of `name` can show (DESIGN §4: a text is measured
+    as rendered with the longest known value): a length up to MAX_LENGTH, a number bound down
+    to -MAX_BOUND (a bound written with many decimals can be longer), a date format as the
+    language names it."""
+    hints = DATE_FORMAT_HINTS.get(lang, {})
+    length = str(MAX_LENGTH) if name in ("err_too_short", "err_too_long") else str(-MAX_BOUND)
+    date_format = max((hints.get(f, f) for f in DATE_FORMATS), key=len)
+    return {"min": length, "max": length, "format": date_format}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A part of a screen made of system texts, as a caller sees it."""
+
+    names: tuple[str, ...]  # the system texts in it
+    text: str
+    share: tuple[int, int]  # of a screen it may take
+
+    def measure(self, budget: Budget) -> Measure:
+        measure = budget.measure(self.text)
+        numerator, denominator = self.share
+        return Measure(measure.used, measure.limit * numerator // denominator, measure.encoding)
+
+
+def system_screens(message: Callable[[str], str], lang: str) -> list[Shown]:
+    """Every place a system text reaches a caller in `lang`, rendered with the longest values;
+    `message(name)` gives the text (a menu's, with its fallbacks, or a built-in table's)."""
+
+    def filled(name: str) -> str:
+        return fill(message(name), longest_values(name, lang))
+
+    shown = [Shown((name,), filled(name), WHOLE) for name in CLOSING]
+    shown += [Shown((name,), filled(name), HALF) for name in NOTICES]
+    shown.append(
+        Shown(
+            ("more", "back"),
+            f"{MORE}. {message('more')}\n{BACK}. {message('back')}",
+            QUARTER,
+        )
+    )
+    shown.append(Shown(("continue",), f"1. {message('continue')}", QUARTER))
+    resume = ("invalid_option", "resume", "continue", "start_over")
+    shown.append(
+        Shown(
+            resume,
+            "\n".join(
+                [
+                    message("invalid_option"),
+                    message("resume"),
+                    f"1. {message('continue')}",
+                    f"2. {message('start_over')}",
+                ]
+            ),
+            WHOLE,
+        )
+    )
+    return shown
