@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 
 from ussd.extensions import db
 from ussd.gateways import GATEWAYS
+from ussd.menu.demo import build_demo
 from ussd.menu.document import MenuDocument, menu_to_dict, parse_menu
 from ussd.menu.engine import CompiledMenu
 from ussd.menu.gsm import Budget
@@ -43,11 +45,23 @@ def gateway_budgets() -> dict[str, Budget]:
     return {name: gw.budget for name, gw in GATEWAYS.items()}
 
 
-def demo_document() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        resources.files("ussd.menu").joinpath("demo_menu.json").read_text("utf-8")
-    )
+def _packaged_json(name: str) -> Any:
+    return json.loads(resources.files("ussd.menu").joinpath(name).read_text("utf-8"))
+
+
+def demo_translations() -> dict[str, dict[str, str]]:
+    """The demo's texts per language (ussd/menu/demo_translations.json)."""
+    data: dict[str, dict[str, str]] = _packaged_json("demo_translations.json")
     return data
+
+
+def demo_document(languages: Sequence[str] | None = None) -> dict[str, Any]:
+    """The demo menu: as shipped (English and French) or written in `languages`, the first being
+    the default language (ussd.menu.demo.build_demo; DemoLanguageError for a language it lacks)."""
+    data: dict[str, Any] = _packaged_json("demo_menu.json")
+    if languages is None:
+        return data
+    return build_demo(data, demo_translations(), languages)
 
 
 @dataclass
@@ -278,11 +292,14 @@ def find_menu(name: str | None) -> Menu | None:
     return db.session.scalar(select(Menu).where(Menu.is_default.is_(True)))
 
 
-def install_demo() -> Menu | None:
-    """On an empty database, install the demo menu as the live default. Idempotent."""
+def install_demo(languages: Sequence[str] | None = None) -> Menu | None:
+    """On an empty database, install the demo menu as the live default. Idempotent.
+
+    `languages`: the demo's languages, the first being the default (English and French if None).
+    """
     if db.session.scalar(select(func.count()).select_from(Menu)):
         return None
-    menu = create_menu(parse_menu(demo_document()))
+    menu = create_menu(parse_menu(demo_document(languages)))
     publish(menu, note="Demo menu installed by init-db")
     set_service_code(menu, "*123*456#")
     db.session.commit()
