@@ -31,7 +31,10 @@ FIELDS = {
     "json": ("session_id", "phone", "service_code", "input", "new_session", "seq", "network"),
     "dmark": ("transactionId", "msisdn", "ussdServiceCode", "ussdRequestString", "response"),
     "safaricom": ("ORIG", "DEST", "SESSION_ID", "USSD_PARAMS"),
+    "infobip": ("msisdn", "text", "shortCode", "imsi", "language", "optional", "ussdGwId"),
 }
+# the path a gateway is called at, where it is not /ussd/<name> (Infobip's operation)
+PATHS = {"infobip": "/ussd/infobip/session/s-1/response"}
 FORM_GATEWAYS = {"africastalking", "dmark", "safaricom"}  # fields as a form (or a GET query string)
 EVENT_FIELDS = ("sessionId", "status", "durationInMillis", "phoneNumber", "errorMessage")
 CONTENT_TYPES = (
@@ -47,8 +50,9 @@ GATEWAY_NAMES = sorted(GATEWAYS)
 
 def parse(name: str, body: bytes, content_type: str) -> Turn | None:
     """gateway.parse() as the webhook calls it; None for a BadRequest."""
+    path = PATHS.get(name, f"/ussd/{name}")
     with bare.test_request_context(
-        f"/ussd/{name}", method="POST", data=body, content_type=content_type or None
+        path, method="POST", data=body, content_type=content_type or None
     ):
         try:
             turn = GATEWAYS[name].parse(request)
@@ -179,6 +183,15 @@ SAMPLES: dict[
         "DEST": "167",
         "SESSION_ID": "session-id",
         "USSD_PARAMS": "7*1*a",
+    },
+    "infobip": {
+        "msisdn": "9647701234567",
+        "imsi": "418050123456789",
+        "shortCode": "*123*456#",
+        "text": "2",
+        "optional": "o=1",
+        "ussdGwId": "11",
+        "language": None,
     },
     "json": {
         "session_id": "tr-5f2c9a-1700000000",
@@ -315,6 +328,28 @@ def test_well_formed_hubtel_posts_parse(kind, session, phone, message, sequence)
     assert turn is not None and turn.session_id == session
     assert turn.new_session is (kind.lower() == "initiation")
     assert turn.end == {"release": "release", "timeout": "timeout"}.get(kind.lower())
+
+
+@given(
+    operation=st.sampled_from(["start", "response"]),
+    session=st.from_regex(r"[A-Za-z0-9._~-]{1,40}", fullmatch=True),
+    phone=phones,
+    text=clean_text,
+    code=st.one_of(st.none(), clean_text),
+)
+def test_well_formed_infobip_posts_parse(operation, session, phone, text, code):
+    payload: dict[str, Any] = {"msisdn": phone, "text": text, "language": None}
+    if code is not None:
+        payload["shortCode"] = code
+    with bare.test_request_context(
+        f"/ussd/infobip/session/{session}/{operation}", method="POST", json=payload
+    ):
+        turn = GATEWAYS["infobip"].parse(request)
+    check_turn(turn)
+    assert turn.session_id == session and turn.phone == phone.strip()
+    assert turn.new_session is (operation == "start")
+    assert turn.input == ("" if operation == "start" else text)
+    assert turn.service_code == (code or "")
 
 
 # -- Africa's Talking end-of-session notifications -------------------------------------------

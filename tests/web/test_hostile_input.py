@@ -381,3 +381,62 @@ def test_get_refusals_say_why_in_one_line(app, client, gateway, query, reason):
 )
 def test_hostile_dmark_post_bodies(app, client, body):
     check(app, client, "dmark", body, FORM)
+
+
+# -- Infobip (issue 16): JSON at /ussd/infobip/session/<id>/<operation> ----------------------
+
+INFOBIP_BASE: dict[str, Any] = {
+    "msisdn": "9647701234567",
+    "imsi": "418050123456789",
+    "shortCode": "*123*456#",
+    "text": "*123*456#",
+    "ussdGwId": "live2",
+}
+INFOBIP_METHOD = {"start": "POST", "response": "POST", "end": "PUT"}
+
+
+def infobip_check(app, client, operation: str, body: bytes, session: str = "h1") -> int:
+    """200 or a one-line 4xx, never a 500, and nothing stored on a refusal."""
+    before = snapshot(app)
+    response = client.open(
+        f"/ussd/infobip/session/{session}/{operation}",
+        method=INFOBIP_METHOD.get(operation, "POST"),
+        data=body,
+        content_type="application/json",
+        headers={"X-USSD-Token": TOKEN},
+    )
+    assert response.status_code in (200, 400, 404, 405, 413), (operation, body[:80])
+    if response.status_code != 200:
+        assert snapshot(app) == before, (operation, body[:80])
+        text_ = response.get_data(as_text=True)
+        assert text_.count("\n") <= 1 and "Traceback" not in text_
+    return response.status_code
+
+
+@pytest.mark.parametrize("operation", ["start", "response", "end"])
+@pytest.mark.parametrize("value", NASTY_STRINGS + [None, 12, 1.5, True, [], {}])
+def test_hostile_infobip_values(app, client, operation, value):
+    for key in INFOBIP_BASE:
+        fields: dict[str, Any] = dict(INFOBIP_BASE)
+        if value is None:
+            del fields[key]
+        else:
+            fields[key] = value
+        body = json.dumps(fields).encode("utf-8", "surrogatepass")
+        infobip_check(app, client, operation, body)
+
+
+@pytest.mark.parametrize("operation", ["start", "response", "end", "restart", "status"])
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"\xff\xfe", b"{", b"[]", b"null", b'{"text": "\\ud800"}', b"[" * 5000, b"x" * 9000],
+)
+def test_hostile_infobip_bodies(app, client, operation, body):
+    status = infobip_check(app, client, operation, body)
+    assert status in (400, 405, 413) or operation == "end"
+
+
+@pytest.mark.parametrize("session", ["%00", "a%0Ab", "%FF%FE", "x" * 300, "..", "%2F"])
+def test_hostile_infobip_session_ids(app, client, session):
+    body = json.dumps(INFOBIP_BASE).encode()
+    infobip_check(app, client, "start", body, session=session)

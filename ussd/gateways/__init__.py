@@ -8,6 +8,7 @@ from ussd.gateways.base import BadRequest, Gateway, Turn
 from ussd.gateways.dmark import Dmark
 from ussd.gateways.generic_json import GenericJson
 from ussd.gateways.hubtel import Hubtel
+from ussd.gateways.infobip import Infobip
 from ussd.gateways.nalo import Nalo
 from ussd.gateways.safaricom import Safaricom
 
@@ -21,6 +22,7 @@ GATEWAYS: dict[str, Gateway] = {
         GenericJson(),
         Dmark(),
         Safaricom(),
+        Infobip(),
     )
 }
 

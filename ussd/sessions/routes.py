@@ -1,4 +1,5 @@
-"""The gateway webhooks: /ussd/<gateway> (pinned routes, DESIGN §3).
+"""The gateway webhooks: /ussd/<gateway> (pinned routes, DESIGN §3), and Infobip's
+/ussd/infobip/session/<sessionId>/<operation> below its pinned base URL.
 
 Every request passes the guard first (ussd/gateways/guard.py: size, source address,
 token), then its gateway reads it (400 with a one-line reason when malformed). An
@@ -15,11 +16,14 @@ from flask import Blueprint, Request, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ussd.extensions import db
-from ussd.gateways import GATEWAYS, BadRequest
+from ussd.gateways import GATEWAYS, BadRequest, Gateway
 from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.guard import guard
+from ussd.gateways.infobip import OPERATIONS, Infobip, unknown_operation
 from ussd.responses import plain
+from ussd.sessions import repository as repo
 from ussd.sessions.service import Trace, answer_or_apologise, log_failure, record_gateway_end
+from ussd.sessions.store import transaction
 
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
 log = logging.getLogger("ussd.sessions.routes")
@@ -41,15 +45,45 @@ def webhook(gateway_name: str) -> Response:
     if gateway is None:
         abort(404)
     if request.method not in gateway.methods:  # HEAD too: it would run a hop
-        refusal = plain(405, f"method not allowed: use {' or '.join(gateway.methods)}")
-        refusal.headers["Allow"] = ", ".join(gateway.methods)
-        return refusal
+        return _not_allowed(gateway.methods)
+    return _serve(gateway)
+
+
+def _not_allowed(methods: tuple[str, ...]) -> Response:
+    refusal = plain(405, f"method not allowed: use {' or '.join(methods)}")
+    refusal.headers["Allow"] = ", ".join(methods)
+    return refusal
+
+
+def _serve(gateway: Gateway) -> Response:
+    """One hop: the request read by its gateway, answered, and written back."""
     try:
         turn = gateway.parse(_request())
     except BadRequest as exc:
         return plain(400, str(exc))
     screen = answer_or_apologise(f"/ussd/{gateway.name}", turn, gateway)
     return gateway.render(screen, turn)
+
+
+@bp.route("/infobip/session/<session_id>/<operation>", methods=["GET", "POST", "PUT"])
+def infobip(session_id: str, operation: str) -> Response:
+    """Infobip appends /session/<sessionId>/start|response|end|status to the base URL."""
+    gateway = GATEWAYS["infobip"]
+    assert isinstance(gateway, Infobip)  # noqa: S101 - registry invariant
+    allowed = OPERATIONS.get(operation)
+    if allowed is None:
+        return plain(400, str(unknown_operation(operation)))
+    if request.method not in allowed:  # HEAD too
+        return _not_allowed(allowed)
+    if operation != "status":
+        return _serve(gateway)
+    try:
+        external_id, _ = gateway.operation(_request())
+    except BadRequest as exc:
+        return plain(400, str(exc))
+    with transaction() as tx:
+        row = repo.find_session(tx, gateway.name, external_id)
+    return gateway.render_status(row is not None and row.status == "active")
 
 
 @bp.post("/africastalking/events")
