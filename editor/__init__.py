@@ -18,7 +18,7 @@ from ussd.models import User
 from ussd.security_headers import add_security_headers
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
-LANGUAGES = ("en", "fr")
+LANGUAGES = ("en", "fr", "ar")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -44,10 +44,23 @@ def role_required(role: str, post: str | None = None) -> Callable[[F], F]:
 
 
 def select_locale() -> str | None:
-    """The editor's own language: the user's choice, else the browser's (English or French)."""
+    """The editor's own language: the user's choice, else the browser's (English, French or
+    Arabic)."""
     if current_user and current_user.is_authenticated:
         return str(current_user.language)
     return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def page_direction() -> str:
+    """The `dir` of the whole page: right to left for a reader of Arabic."""
+    from editor.forms import text_direction
+
+    return "rtl" if text_direction(str(get_locale())) == "rtl" else "ltr"
+
+
+def forward() -> str:
+    """The arrow that points onwards ("leads to", "older") in the reader's direction."""
+    return "←" if page_direction() == "rtl" else "→"
 
 
 @login_manager.user_loader
@@ -88,7 +101,7 @@ def init_app(app: Flask) -> None:
     from editor.accounts import routes as _accounts  # noqa: F401
     from editor.accounts.forms import role_label
     from editor.analytics import routes as _analytics  # noqa: F401
-    from editor.forms import language_label
+    from editor.forms import language_label, text_direction
     from editor.help import routes as _help  # noqa: F401
     from editor.menus import codes as _codes  # noqa: F401
     from editor.menus import files as _files  # noqa: F401
@@ -106,6 +119,9 @@ def init_app(app: Flask) -> None:
         link_name=link_name,
         translate=gettext,
         language_label=language_label,
+        text_direction=text_direction,
+        page_direction=page_direction,
+        forward=forward,
         subject_label=subject_label,
         operator_label=operator_label,
         role_label=role_label,

@@ -28,6 +28,19 @@ def language_label(code: str) -> str:
     return native_name(code)
 
 
+# Languages written right to left (ISO 639-1 codes, and the 639-3 ones a menu may use).
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb", "arz"})
+
+
+def text_direction(code: str) -> str:
+    """The `dir` of a text in a language ("ar-SA" as "ar"): "rtl" or "ltr"; "auto" when the
+    language is not known (a "*" text, an answer), so the browser reads its first letter."""
+    base = str(code or "").replace("_", "-").split("-")[0].lower()
+    if not base or base == "*":
+        return "auto"
+    return "rtl" if base in RIGHT_TO_LEFT else "ltr"
+
+
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 

@@ -101,7 +101,14 @@
           screen.classList.toggle("sim-error", !!reply.error);
           state.textContent = reply.end ? state.getAttribute("data-ended") || "" : state.getAttribute("data-waiting") || "";
           if (transcript && reply.transcript) {
-            transcript.textContent = reply.transcript.length ? (transcript.getAttribute("data-label") || "") + " " + reply.transcript.join(" → ") : "";
+            // the keys typed read left to right, arrows and all, in a right-to-left page too
+            transcript.textContent = reply.transcript.length ? (transcript.getAttribute("data-label") || "") + " " : "";
+            if (reply.transcript.length) {
+              var keys = document.createElement("bdi");
+              keys.dir = "ltr";
+              keys.textContent = reply.transcript.join(" → ");
+              transcript.appendChild(keys);
+            }
           }
           if (entry) { entry.value = ""; entry.focus(); }
         })

@@ -28,7 +28,7 @@ users_cli = AppGroup("users", help="Editor accounts (roles: admin, editor, viewe
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
-@click.option("--language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(["en", "fr", "ar"]), default="en", show_default=True)
 @click.option("--password", help="Omit to be asked for it (or --generate).")
 @click.option("--generate", is_flag=True, help="Generate a password and print it once.")
 def users_create(

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from editor.accounts.users import ROLES
 from editor.forms import EditorForm, options
 
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]  # the editor's own languages
+# the editor's own languages, each in its own name
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]
 ROLE_LABELS = {"admin": _l("admin"), "editor": _l("editor"), "viewer": _l("viewer")}
 
 

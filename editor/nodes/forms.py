@@ -33,7 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from editor.forms import EditorForm, language_label, options
+from editor.forms import EditorForm, language_label, options, text_direction
 from ussd.menu.document import (
     CONDITION_OPS,
     CONDITION_SUBJECTS,
@@ -357,7 +357,12 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
                 TextAreaField(
                     language_label(lang),
                     validators=[Length(max=1000)],
-                    render_kw={"rows": 3, "data-screen-lang": lang, "data-screen-part": "text"},
+                    render_kw={
+                        "rows": 3,
+                        "data-screen-lang": lang,
+                        "data-screen-part": "text",
+                        "dir": text_direction(lang),
+                    },
                 ),
             )
     if kind in ("menu", "input", "message"):
@@ -366,7 +371,9 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
     if kind == "menu":
 
         class OptionForm(Form):
-            value = StringField(_l("Stored value"), validators=[Length(max=100)])
+            value = StringField(
+                _l("Stored value"), validators=[Length(max=100)], render_kw={"dir": "auto"}
+            )
             next = SelectField(
                 _l("Goes to"),
                 choices=_choices(node_ids, _l("the node's next")),
@@ -390,7 +397,11 @@ def node_form_class(kind: str, languages: list[str], document: dict[str, Any]) -
                 StringField(
                     language_label(lang),
                     validators=[Length(max=200)],
-                    render_kw={"data-screen-lang": lang, "data-screen-part": "option"},
+                    render_kw={
+                        "data-screen-lang": lang,
+                        "data-screen-part": "option",
+                        "dir": text_direction(lang),
+                    },
                 ),
             )
         add("options", FieldList(FormField(OptionForm), min_entries=1))

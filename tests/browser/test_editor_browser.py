@@ -179,6 +179,7 @@ def prepared_server(backend, make_app) -> Iterator[str]:
     with app.app_context():
         create_user("admin@example.org", "admin-pass-12", role="admin")
         create_user("admine@example.org", "admine-pass-12", role="admin", language="fr")
+        create_user("mudir@example.org", "mudir-pass-123", role="admin", language="ar")
         db.session.commit()
     prepare(app, app.test_client())
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -197,7 +198,11 @@ CUT_CONTROLS = """() => Array.from(document.querySelectorAll('.table-wrap'))
 
 @pytest.mark.parametrize(
     ("email", "password", "lang"),
-    [("admin@example.org", "admin-pass-12", "en"), ("admine@example.org", "admine-pass-12", "fr")],
+    [
+        ("admin@example.org", "admin-pass-12", "en"),
+        ("admine@example.org", "admine-pass-12", "fr"),
+        ("mudir@example.org", "mudir-pass-123", "ar"),
+    ],
 )
 def test_every_page_fits_a_phone(prepared_server, browser, email, password, lang):
     """At 390 px (a common phone) no editor page scrolls sideways, and no form field sits in
@@ -209,6 +214,8 @@ def test_every_page_fits_a_phone(prepared_server, browser, email, password, lang
     page.goto(f"{base}/editor/login")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     sign_in(page, base, email, password)
+    direction = page.evaluate("getComputedStyle(document.body).direction")
+    assert direction == ("rtl" if lang == "ar" else "ltr")
     too_wide = {}
     for url in PAGES:
         page.goto(base + url)
@@ -240,3 +247,139 @@ def test_erasing_takes_a_second_step(prepared_server, browser):
     page.locator("details.confirm-danger").screenshot(path=SHOTS / "erase-confirm.png")
     erase.click()
     assert "Erased" in page.inner_text(".flashes")
+
+
+# -- right to left (issue 16, item 7) -----------------------------------------------------------
+
+ARABIC_MENU = {
+    "format": 1,
+    "name": "خط المساعدة",
+    "languages": ["ar", "en"],
+    "default_language": "ar",
+    "start": "location",
+    "nodes": [
+        {
+            "id": "location",
+            "kind": "menu",
+            "key": "location",
+            "text": {"ar": "أين أنت؟", "en": "Where are you?"},
+            "options": [
+                {"label": {"ar": "دمشق", "en": "Damascus"}, "value": "Damascus"},
+                {"label": {"ar": "حلب", "en": "Aleppo"}, "value": "Aleppo"},
+                {"label": {"ar": "الموصل", "en": "Mosul"}, "value": "Mosul"},
+            ],
+            "next": "thanks",
+        },
+        {
+            "id": "thanks",
+            "kind": "handoff",
+            "text": {
+                "ar": "شكرا. سيتصل بك موظف خلال 24 ساعة.",
+                "en": "Thank you. An agent will call you within 24 hours.",
+            },
+        },
+    ],
+}
+
+# Where, on screen, the digits of "1." and the word after them are: in a right-to-left line
+# the option's number stands to the right of its label.
+DIGIT_AND_WORD = """(el, [digit, word]) => {
+    const node = el.firstChild, text = node.textContent;
+    const box = (part) => {
+        const range = document.createRange(), at = text.indexOf(part);
+        range.setStart(node, at); range.setEnd(node, at + part.length);
+        return range.getBoundingClientRect();
+    };
+    const d = box(digit), w = box(word);
+    return {digitLeft: d.left, wordRight: w.right, sameLine: Math.abs(d.top - w.top) < 4};
+}"""
+
+
+def _number_before_label(locator, digit: str = "1.", word: str = "دمشق") -> None:
+    where = locator.evaluate(DIGIT_AND_WORD, [digit, word])
+    assert where["sameLine"] and where["digitLeft"] >= where["wordRight"], where
+
+
+@pytest.fixture
+def arabic_menu_server(backend, make_app) -> Iterator[tuple[str, int]]:
+    """The editor with a published menu in Arabic (and English), an editor reading English."""
+    from ussd.menu.document import parse_menu
+    from ussd.publishing import create_menu, publish
+
+    if backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    app = make_app(DISPATCHER_ENABLED=False)
+    with app.app_context():
+        create_user("coordinator@example.org", "coordinator-pass-1", role="editor")
+        menu = create_menu(parse_menu(ARABIC_MENU))
+        publish(menu, note="نسخة أولى")
+        menu_id = menu.id
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", menu_id
+    server.shutdown()
+
+
+def test_an_arabic_menu_reads_right_to_left(arabic_menu_server, browser):
+    """Outline, node editor and phone: an Arabic screen runs right to left with "1." to the
+    right of its option; the English screen beside it stays left to right."""
+    base, menu_id = arabic_menu_server
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    sign_in(page, base, "coordinator@example.org", "coordinator-pass-1")
+    page.goto(f"{base}/editor/menus/{menu_id}")
+
+    arabic = page.locator('#node-location pre.screen[lang="ar"]')
+    english = page.locator('#node-location pre.screen[lang="en"]')
+    assert arabic.get_attribute("dir") == "rtl" and english.get_attribute("dir") == "ltr"
+    assert arabic.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert english.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    _number_before_label(arabic)
+    _number_before_label(page.locator('#node-thanks pre.screen[lang="ar"]'), "24", "ساعة")
+    page.locator("#node-location").screenshot(path=SHOTS / "outline-ar.png")
+
+    page.click("#node-location >> text=Edit")
+    assert page.get_attribute("#text_ar", "dir") == "rtl"
+    assert page.get_attribute("#text_en", "dir") == "ltr"
+    assert page.get_attribute("#options-0-label_ar", "dir") == "rtl"
+    assert page.get_attribute("#options-0-value", "dir") == "auto"
+    assert page.eval_on_selector("#text_ar", "el => getComputedStyle(el).direction") == "rtl"
+    page.screenshot(path=SHOTS / "node-ar.png", full_page=True)
+
+    page.goto(f"{base}/editor/menus/{menu_id}")
+    page.click("#sim-dial")
+    screen = page.locator("#sim-screen")
+    screen.filter(has_text="دمشق").wait_for()
+    assert page.inner_text("#sim-screen") == "أين أنت؟\n1. دمشق\n2. حلب\n3. الموصل"
+    assert screen.get_attribute("dir") == "auto"
+    assert screen.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    _number_before_label(screen)
+    _number_before_label(screen, "3.", "الموصل")
+    page.locator("#simulator").screenshot(path=SHOTS / "simulator-ar.png")
+    page.fill("#sim-entry", "1")
+    page.click("#sim-send")
+    screen.filter(has_text="ساعة").wait_for()
+    assert screen.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert page.inner_text("#sim-transcript").endswith("1")
+
+
+def test_the_whole_editor_in_arabic(prepared_server, browser):
+    """An Arabic reader: the page runs right to left (navigation from the right, the outline's
+    coloured edge on the right), at desktop width and on a phone."""
+    base = prepared_server
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    sign_in(page, base, "mudir@example.org", "mudir-pass-123")
+    page.goto(f"{base}/editor/menus/1")
+    assert page.get_attribute("html", "lang") == "ar" and page.get_attribute("html", "dir") == "rtl"
+    assert "مخطط المسودة" in page.inner_text("main")
+    brand = page.locator(".brand").bounding_box()
+    assert brand and brand["x"] > 683  # the brand stands at the right
+    node = page.locator("#node-location")
+    assert node.evaluate("el => getComputedStyle(el).borderRightWidth") == "5px"
+    page.screenshot(path=SHOTS / "editor-ar-menu.png")
+    phone = browser.new_page(viewport=PHONE)
+    sign_in(phone, base, "mudir@example.org", "mudir-pass-123")
+    phone.goto(f"{base}/editor/menus/1")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.screenshot(path=SHOTS / "editor-ar-phone.png")

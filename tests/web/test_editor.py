@@ -736,7 +736,7 @@ def test_simulator_without_javascript_redirects_back(as_editor):
 def test_viewer_sees_the_editor_in_french(client, accounts):
     login(client, "viewer")
     page = client.get("/editor/menus/1").get_data(as_text=True)
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr" dir="ltr">' in page
     assert "Plan du brouillon" in page and "Essayez-le sur un téléphone" in page
     assert "impose l&#39;UCS-2" in page  # lint messages are translated too
     assert "Publier le brouillon" not in page  # viewers cannot publish
@@ -807,19 +807,29 @@ def test_admin_manages_accounts(app, as_admin, accounts):
     assert rows(app, "SELECT role FROM users WHERE id=:i", i=admin_id)[0][0] == "admin"
 
 
-def test_french_catalogue_is_complete_and_compiled():
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_catalogue_is_complete_and_compiled(language):
+    """French and Arabic: every message translated (each plural form too), placeholders kept,
+    and the .mo compiled from the .po as it is."""
     from pathlib import Path
 
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    folder = Path(__file__).resolve().parents[2] / "translations" / "fr" / "LC_MESSAGES"
+    folder = Path(__file__).resolve().parents[2] / "translations" / language / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as fh:
         po = read_po(fh)
     with open(folder / "messages.mo", "rb") as fh:
         mo = read_mo(fh)
-    untranslated = [m.id for m in po if m.id and not m.string]
+    untranslated = [
+        m.id
+        for m in po
+        if m.id
+        and (not m.string or (isinstance(m.string, tuple | list) and not all(m.string)))
+    ]
     assert untranslated == []
+    assert [m.id for m in po if m.id and m.fuzzy] == []
+    assert [(m.id, [str(e) for e in errors]) for m, errors in po.check()] == []
 
     def entries(catalog):
         def flat(value):
@@ -866,8 +876,9 @@ class _Texts(HTMLParser):
     SKIPPED = {"code", "pre", "textarea", "style"}
     VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "fr") -> None:
         super().__init__(convert_charrefs=True)
+        self.language = language
         self.found: list[str] = []
         self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
         self.json_block = False
@@ -879,7 +890,7 @@ class _Texts(HTMLParser):
         attributes = dict(attrs)
         skipped = (
             tag in self.SKIPPED
-            or attributes.get("lang", "fr") != "fr"
+            or attributes.get("lang", self.language) != self.language
             or "phone-screen" in (attributes.get("class") or "")
         )
         if not self._skipping() and not skipped:
@@ -914,19 +925,21 @@ def _strings(value) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
-def shown_texts(page: str) -> list[str]:
-    parser = _Texts()
+def shown_texts(page: str, language: str = "fr") -> list[str]:
+    parser = _Texts(language)
     parser.feed(page)
     return [" ".join(t.split()) for t in parser.found if t.strip()]
 
 
-def _english_patterns():
-    """A pattern per English message of our catalogue whose French differs."""
+def _english_patterns(language: str = "fr"):
+    """A pattern per English message of our catalogue whose translation differs."""
     from pathlib import Path
 
     from babel.messages.pofile import read_po
 
-    po_path = Path(__file__).resolve().parents[2] / "translations/fr/LC_MESSAGES/messages.po"
+    po_path = (
+        Path(__file__).resolve().parents[2] / f"translations/{language}/LC_MESSAGES/messages.po"
+    )
     with open(po_path, "rb") as fh:
         catalog = read_po(fh)
     patterns = {}
@@ -950,27 +963,33 @@ def _english_patterns():
     return patterns
 
 
-def test_every_page_in_french_shows_no_english_that_has_a_translation(app, client, accounts):
-    """Each page rendered for a French reader: no text, control label or choice of a select
-    may be English when the catalogue has its French (choices once were built in English when
-    the module loaded)."""
+@pytest.mark.parametrize(
+    ("language", "direction", "accept"),
+    [("fr", "ltr", "fr-FR,fr;q=0.9"), ("ar", "rtl", "ar-SY,ar;q=0.9,en;q=0.5")],
+)
+def test_every_page_in_french_shows_no_english_that_has_a_translation(
+    app, client, accounts, language, direction, accept
+):
+    """Each page rendered for a French (or Arabic) reader: no text, control label or choice
+    of a select may be English when the catalogue has its translation (choices once were
+    built in English when the module loaded). An Arabic page runs right to left."""
     from tests.web.pages import PAGES, prepare
 
     prepare(app, client)
     with app.app_context():
-        db.session.execute(update(User).values(language="fr"))
+        db.session.execute(update(User).values(language=language))
         db.session.commit()
-    patterns = _english_patterns()
+    patterns = _english_patterns(language)
     english: dict[str, list[str]] = {}
 
     def check(url: str, page: str) -> None:
-        assert '<html lang="fr">' in page, url
-        for text in shown_texts(page):
+        assert f'<html lang="{language}" dir="{direction}">' in page, url
+        for text in shown_texts(page, language):
             for message, pattern in patterns.items():
                 if pattern.search(text):
                     english.setdefault(url, []).append(f"{message!r} in {text!r}")
 
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"  # before signing in
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = accept  # before signing in
     check("/editor/login", client.get("/editor/login").get_data(as_text=True))
     login(client, "admin")
     csrf = token(client, "/editor/menus/1")
