@@ -377,7 +377,9 @@ def test_the_whole_editor_in_arabic(prepared_server, browser):
     assert brand and brand["x"] > 683  # the brand stands at the right
     node = page.locator("#node-location")
     assert node.evaluate("el => getComputedStyle(el).borderRightWidth") == "5px"
-    page.screenshot(path=SHOTS / "editor-ar-menu.png")
+    page.screenshot(
+        path=SHOTS / "editor-ar-menu.png", clip={"x": 0, "y": 0, "width": 1366, "height": 700}
+    )
     phone = browser.new_page(viewport=PHONE)
     sign_in(phone, base, "mudir@example.org", "mudir-pass-123")
     phone.goto(f"{base}/editor/menus/1")
