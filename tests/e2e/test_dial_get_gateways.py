@@ -147,3 +147,20 @@ def test_safaricom_digits_dialled_after_dest_answer_the_first_questions(app, cli
     assert first.get_data(as_text=True).startswith("CON Where are you?")
     later = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': '1*2'})}")
     assert later.get_data(as_text=True).startswith("CON What support")
+
+
+def test_safaricom_finds_a_menu_served_at_a_sub_code(app, client):
+    """*123*9# arrives as DEST=123, USSD_PARAMS=9: a menu served at *123*9# itself is the
+    one the caller dialled, not the default menu answered with 9."""
+    from tests.web.test_webhooks import menu_with_input
+
+    menu_with_input(app, code="*123*9#")
+    base = {"ORIG": "0722000000", "DEST": "123", "SESSION_ID": "sub", "token": TOKEN}
+    first = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': '9'})}")
+    assert first.get_data(as_text=True) == "CON Your name?"
+    later = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': '9*Awa'})}")
+    assert later.get_data(as_text=True) == "CON Call back?\n1. Yes"
+    done = client.get(f"/ussd/safaricom?{urlencode({**base, 'USSD_PARAMS': '9*Awa*1'})}")
+    assert done.get_data(as_text=True) == "END Thanks"
+    attributes = json.loads(rows(app, "SELECT attributes FROM handoffs")[0][0])
+    assert attributes["answers"][0]["value"] == "Awa"

@@ -43,16 +43,19 @@ class Safaricom(Gateway):
         params = text_field(fields, "USSD_PARAMS", limit=MAX_INPUT)
         if params.startswith("*"):
             params = params[1:]
+        code = dest.strip("*#")
         return Turn(
             session_id=session_id,
             phone=self.caller(phone_field(fields, "ORIG")),
-            service_code=dest if is_dialled_string(dest) else f"*{dest.strip('*#')}#",
+            service_code=dest if is_dialled_string(dest) else f"*{code}#",
             # An empty USSD_PARAMS opens a session; a non-empty one on a session id we do
-            # not know is a caller who dialled digits after the code (*167*2#).
+            # not know is a caller who dialled digits after the code (*167*2#): the whole
+            # dialled string, so a menu served at *167*2# itself is found.
             new_session=True if params == "" else None,
             input=params,
             cumulative=True,
             request_key=params,
+            dialled=f"*{code}*{params}#" if params else "",
         )
 
     def render(self, screen: Screen, turn: Turn | None) -> Response:

@@ -308,9 +308,9 @@ def start_session(
 
 
 def resolve_code(turn: Turn) -> tuple[str, list[str]]:
-    """The service code dialled and any inputs dialled after it (*123*456*1*2#)."""
-    if turn.cumulative and turn.input:
-        return turn.service_code, turn.input.split("*")
+    """The service code dialled and any inputs dialled after it (*123*456*1*2#): the
+    longest known code the dialled string starts with, else the gateway's code with every
+    digit after it an answer."""
     if turn.dialled:
         parts = normalize_code(turn.dialled).split("*")
         known = cache().known_codes()
@@ -321,6 +321,8 @@ def resolve_code(turn: Turn) -> tuple[str, list[str]]:
         if base and parts[: len(base)] == base:
             return turn.service_code, parts[len(base) :]
         return turn.service_code or turn.dialled, []
+    if turn.cumulative and turn.input:
+        return turn.service_code, turn.input.split("*")
     return turn.service_code, []
 
 
