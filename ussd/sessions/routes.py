@@ -10,8 +10,6 @@ one-line 500. Either is logged without its message.
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Request, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
@@ -21,12 +19,15 @@ from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.guard import guard
 from ussd.gateways.infobip import OPERATIONS, Infobip, unknown_operation
 from ussd.responses import plain
-from ussd.sessions import repository as repo
-from ussd.sessions.service import Trace, answer_or_apologise, log_failure, record_gateway_end
-from ussd.sessions.store import transaction
+from ussd.sessions.service import (
+    Trace,
+    answer_or_apologise,
+    log_failure,
+    record_gateway_end,
+    session_is_active,
+)
 
 bp = Blueprint("ussd", __name__, url_prefix="/ussd")
-log = logging.getLogger("ussd.sessions.routes")
 
 
 def _request() -> Request:
@@ -81,9 +82,7 @@ def infobip(session_id: str, operation: str) -> Response:
         external_id, _ = gateway.operation(_request())
     except BadRequest as exc:
         return plain(400, str(exc))
-    with transaction() as tx:
-        row = repo.find_session(tx, gateway.name, external_id)
-    return gateway.render_status(row is not None and row.status == "active")
+    return gateway.render_status(session_is_active(gateway.name, external_id))
 
 
 @bp.post("/africastalking/events")

@@ -34,7 +34,14 @@ from ussd.sessions import repository as repo
 from ussd.sessions.repository import RESUMABLE, record_gateway_end
 from ussd.sessions.store import Record, Transaction, retrying, transaction
 
-__all__ = ["Trace", "answer", "answer_or_apologise", "record_gateway_end", "screen_budget"]
+__all__ = [
+    "Trace",
+    "answer",
+    "answer_or_apologise",
+    "record_gateway_end",
+    "screen_budget",
+    "session_is_active",
+]
 
 log = logging.getLogger("ussd.sessions.service")
 OVER = ("dropped", "timed_out", "superseded")  # statuses of sessions that cannot go on
@@ -174,6 +181,13 @@ def _hop(
         else:
             reply = start_session(tx, hop, earlier, trace, version_id)
     return reply
+
+
+def session_is_active(gateway_name: str, external_id: str) -> bool:
+    """Is the gateway's session still going on (for a gateway that asks, as Infobip does)?"""
+    with transaction() as tx:
+        row = repo.find_session(tx, gateway_name, external_id)
+    return row is not None and row.status == "active"
 
 
 def answer_or_apologise(where: str, turn: Turn, gateway: Gateway, **options: Any) -> Screen:
