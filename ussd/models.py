@@ -350,3 +350,89 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class OutboxMessage(db.Model):  # type: ignore[name-defined,misc]
+    """Every delivery other than a task's creation (ussd/handoff/deliveries.py): updates of a
+    task's attributes, outgoing webhooks, screens of asynchronous gateways.
+
+    `dedupe_key` makes each event or screen queued at most once, whoever queues it twice.
+    Messages that share an `ordering_key` (one webhook endpoint, one task) are delivered one
+    after another in id order: a later one waits while an earlier one is not settled.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_ordering_key_id", "ordering_key", "id"),
+        Index("ix_outbox_messages_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    ordering_key: Mapped[str] = mapped_column(String(80), default="")
+    # what the row is about, for the editor's lists (never personal data): "reply:12"
+    reference: Mapped[str] = mapped_column(String(64), default="", index=True)
+    payload: Mapped[str] = mapped_column(EncryptedText)  # JSON, as the kind's sender reads it
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a message worth nothing after this moment (a screen the caller stopped waiting for)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str] = mapped_column(String(32), default="")
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    result: Mapped[str] = mapped_column(String(200), default="")  # e.g. "HTTP 200 in 120 ms"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reply(db.Model):  # type: ignore[name-defined,misc]
+    """An answer from an agent or a coordinator that the caller reads on their next dial
+    (DESIGN §5b). It belongs to a hand-off (the request it answers)."""
+
+    __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_phone_hash_status", "phone_hash", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("handoffs.id", ondelete="CASCADE"),
+        index=True,
+    )
+    phone_hash: Mapped[str] = mapped_column(String(32))  # whose next dial offers it
+    task_sid: Mapped[str | None] = mapped_column(String(34))
+    text: Mapped[str] = mapped_column(EncryptedText)
+    lang: Mapped[str] = mapped_column(String(12), default="")
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | read
+    by: Mapped[str] = mapped_column(String(120), default="")  # the agent's identity or a user
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReplyGuard(db.Model):  # type: ignore[name-defined,misc]
+    """A caller's reply PIN (a keyed hash of it) and wrong tries, by keyed hash of the number:
+    never the number, never the PIN."""
+
+    __tablename__ = "reply_guards"
+
+    phone_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(64), default="")
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedReply(db.Model):  # type: ignore[name-defined,misc]
+    """A reply written once by a coordinator, offered to agents in the caller's language."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lang: Mapped[str] = mapped_column(String(12), index=True)
+    title: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
