@@ -16,13 +16,18 @@ handoff_cli = AppGroup("handoff", help="The Flex hand-off outbox.")
 @handoff_cli.command("dispatch")
 @click.option("--limit", default=50, show_default=True, help="Hand-offs claimed per batch.")
 def handoff_dispatch(limit: int) -> None:
-    """Deliver every hand-off that is due, once, then exit (for cron and tests)."""
+    """Deliver every hand-off and outbox message that is due, once, then exit (for cron
+    and tests)."""
+    from ussd.handoff.deliveries import dispatch_due as send_due
     from ussd.handoff.dispatcher import dispatch_due
 
     report = dispatch_due(limit=limit)
     click.echo(f"Dispatch: {report}.")
     for note in report.notes:
         click.echo(note)
+    messages = send_due(limit=limit)
+    if messages.claimed or messages.failed:
+        click.echo(f"Other deliveries (task updates, webhooks, screens): {messages}.")
 
 
 @handoff_cli.command("list")

@@ -354,6 +354,13 @@ class Dispatcher:
             self.failures = 0
             self.paused_until = 0.0
 
+    def _send_messages(self) -> None:
+        """The general outbox (task updates, webhooks, asynchronous screens): its kinds
+        fail independently of task creation, so they are not held by its pause."""
+        from ussd.handoff.deliveries import dispatch_due as send_due
+
+        send_due()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self.wake.set()
@@ -375,6 +382,7 @@ class Dispatcher:
                 with self.app.app_context():
                     if time.monotonic() >= self.paused_until:
                         self._after_pass(dispatch_due(background=True))
+                    self._send_messages()
                     if time.monotonic() - self._last_housekeeping > 30:
                         self._last_housekeeping = time.monotonic()
                         housekeeping.run()
@@ -386,12 +394,12 @@ class Dispatcher:
 
 
 def notify_dispatcher() -> None:
-    """Wake this process's dispatcher for a new hand-off (pointless until Twilio is set).
-    A server without gunicorn's worker hook (ussd/server.py) starts it here."""
+    """Wake this process's dispatcher for a new hand-off or outbox message. A server
+    without gunicorn's worker hook (ussd/server.py) starts it here."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ensure_running(app)
     dispatcher = app.extensions.get("ussd_dispatcher")
-    if dispatcher is not None and not missing_settings(app.config):
+    if dispatcher is not None:
         dispatcher.notify()
 
 

@@ -166,6 +166,23 @@ class TaskRouter:
                 raise Gone(error.reason, error.status, error.brief) from None
             raise error from None
 
+    def patch_task(self, task_sid: str, changes: Mapping[str, Any]) -> None:
+        """Set some attributes of a task, keeping the others (TaskRouter replaces the whole
+        attributes document on update, so read it first). A task that is gone or closed
+        raises Gone: there is nothing left to tell it."""
+        try:
+            task = self.workspace.tasks(task_sid).fetch()
+        except Exception as exc:  # noqa: BLE001
+            error = classify(exc, "read task")
+            if isinstance(error, Refused) and error.status == 404:
+                raise Gone("the task no longer exists at Twilio", 404) from None
+            raise error from None
+        if str(task.assignment_status) in ("completed", "canceled"):
+            raise Gone(f"the task is already {task.assignment_status}")
+        attributes = json.loads(task.attributes or "{}")
+        attributes.update(changes)
+        self.update_task(task_sid, attributes)
+
     def find_task(self, ussd_session_id: str) -> str | None:
         """The SID of a task already made for this USSD session, if any.
 
