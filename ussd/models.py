@@ -436,3 +436,17 @@ class CannedReply(db.Model):  # type: ignore[name-defined,misc]
     text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MappedGatewayDefinition(db.Model):  # type: ignore[name-defined,misc]
+    """A gateway described without code, served at /ussd/mapped/<name>: its definition as
+    JSON (ussd/gateways/mapped.py reads it; ussd/mapped_gateways.py caches it per process)."""
+
+    __tablename__ = "mapped_gateways"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

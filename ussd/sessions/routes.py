@@ -16,8 +16,10 @@ from werkzeug.exceptions import HTTPException
 from ussd.extensions import db
 from ussd.gateways import GATEWAYS, BadRequest, Gateway
 from ussd.gateways.africastalking import AfricasTalking
+from ussd.gateways.base import printable
 from ussd.gateways.guard import guard
 from ussd.gateways.infobip import OPERATIONS, Infobip, unknown_operation
+from ussd.mapped_gateways import find_gateway
 from ussd.responses import plain
 from ussd.sessions.service import (
     Trace,
@@ -46,6 +48,17 @@ def webhook(gateway_name: str) -> Response:
     if gateway is None:
         abort(404)
     if request.method not in gateway.methods:  # HEAD too: it would run a hop
+        return _not_allowed(gateway.methods)
+    return _serve(gateway)
+
+
+@bp.route("/mapped/<name>", methods=["GET", "POST"])
+def mapped_webhook(name: str) -> Response:
+    """A gateway an admin described without code (ussd/gateways/mapped.py)."""
+    gateway = find_gateway(name)
+    if gateway is None:
+        return plain(404, f"no mapped gateway named {printable(name)}")
+    if request.method not in gateway.methods:  # HEAD too
         return _not_allowed(gateway.methods)
     return _serve(gateway)
 
