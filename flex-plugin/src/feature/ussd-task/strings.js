@@ -54,6 +54,68 @@ export const STRINGS = {
     UssdRequestTitle: 'Request {{number}} · {{when}}',
     UssdRequestTitleNoTime: 'Request {{number}}',
     UssdRequestSession: 'USSD session {{session}}',
+    UssdSafeWindow: 'Safe to call: {{window}} ({{from}}–{{to}} caller’s time)',
+    UssdSafeWindowNoHours: 'Safe to call: {{window}}',
+    UssdSafeWindowAny: 'Safe to call: any time',
+    UssdSafeWindowNone: 'Do not call: the caller will dial back.',
+    UssdSafeWindowZone: 'Caller’s time zone: {{zone}}',
+    UssdWindowMorning: 'morning',
+    UssdWindowAfternoon: 'afternoon',
+    UssdWindowEvening: 'evening',
+    UssdWindowNight: 'night',
+    UssdWarnOutsideTitle: 'Outside the caller’s safe window',
+    UssdWarnOutside:
+      'It is {{time}} for the caller, outside their safe window {{from}}–{{to}}. Calling now may put them at risk.',
+    UssdWarnNoneTitle: 'The caller asked not to be called',
+    UssdWarnNone: 'The caller asked not to be called: they will dial back. It is {{time}} for them. Calling may put them at risk.',
+    UssdWarnNoneUnknownTime:
+      'The caller asked not to be called: they will dial back. Their local time is unknown. Calling may put them at risk.',
+    UssdWarnUnknownTitle: 'The caller’s local time is unknown',
+    UssdWarnUnknownZone:
+      'The caller’s local time is unknown (time zone “{{zone}}” is not recognised), so it cannot be checked against their safe window {{window}}. Calling may put them at risk.',
+    UssdWarnNoZone:
+      'The caller’s local time is unknown (no time zone came with the request), so it cannot be checked against their safe window {{window}}. Calling may put them at risk.',
+    UssdWarnBadHours:
+      'The hours of their safe window ({{window}}) are missing or cannot be read, so it cannot be checked. It is {{time}} for the caller. Calling may put them at risk.',
+    UssdWarnBadHoursTitle: 'The caller’s safe window cannot be checked',
+    UssdWarnConfirm: 'Call anyway',
+    UssdWarnCancel: 'Don’t call',
+    UssdReplyTitle: 'Reply to the caller',
+    UssdReplyIntro: 'The caller reads your reply the next time they dial the service code. No SMS is sent.',
+    UssdReplyNotConfigured:
+      'Replies are not configured: this Flex plugin was built without the address of the USSD service (FLEX_APP_USSD_SERVICE_URL).',
+    UssdReplyStatusWaiting: 'Reply waiting',
+    UssdReplyStatusRead: 'Reply read',
+    UssdCannedLabel: 'Canned reply ({{language}})',
+    UssdCannedLabelNoLanguage: 'Canned reply',
+    UssdCannedPlaceholder: 'Choose a canned reply…',
+    UssdReplyLabel: 'Your reply',
+    UssdReplyCounter: '{{used}} / {{max}} characters · {{screens}} of {{maxScreens}} screens',
+    UssdReplyCounterUcs2: '{{used}} / {{max}} characters · {{screens}} of {{maxScreens}} screens. “{{chars}}” shortens each screen to {{perScreen}} characters.',
+    UssdReplyTooLong: 'Too long: {{used}} / {{max}} characters, {{screens}} screens ({{maxScreens}} at most).',
+    UssdReplySend: 'Send reply',
+    UssdReplySending: 'Sending…',
+    UssdReplySent: 'Reply sent. The caller reads it on their next dial.',
+    UssdRepliesTitle: 'Replies ({{count}})',
+    UssdRepliesNone: 'No reply sent yet.',
+    UssdRepliesLoading: 'Loading replies…',
+    UssdReplyWaiting: 'Waiting for the caller to dial',
+    UssdReplyReadAt: 'Read at {{when}}',
+    UssdReplyRead: 'Read',
+    UssdReplySentBy: 'Sent {{when}} by {{by}}',
+    UssdReplySentAt: 'Sent {{when}}',
+    UssdRepliesLoadFailed: 'Replies could not be loaded. {{reason}}',
+    UssdReplySendFailed: 'The reply was not sent. {{reason}}',
+    UssdErrorUnauthorized:
+      'Your Flex sign-in could not be verified (expired or invalid token). Reload Flex or sign in again, then try again.',
+    UssdErrorNetwork:
+      'The USSD service could not be reached. Check your connection, or ask an administrator whether the service is running and allows requests from Flex.',
+    UssdErrorInvalid: 'The service refused it: {{reason}}',
+    UssdErrorInvalidNoReason: 'The service refused it as invalid.',
+    UssdErrorNotFound: 'The USSD service does not know this task, so it takes no reply for it.',
+    UssdErrorRateLimited: 'Too many requests in a short time. Wait a minute, then try again.',
+    UssdErrorUnavailable: 'The USSD service cannot check Flex sign-ins right now (token check unavailable). Try again in a few minutes.',
+    UssdErrorServer: 'The USSD service answered with an error ({{status}}). Try again later.',
   },
   fr: {
     UssdChannelName: 'USSD',
@@ -102,12 +164,76 @@ export const STRINGS = {
     UssdRequestTitle: 'Demande {{number}} · {{when}}',
     UssdRequestTitleNoTime: 'Demande {{number}}',
     UssdRequestSession: 'Session USSD {{session}}',
+    UssdSafeWindow: 'Appel possible : {{window}} ({{from}}–{{to}}, heure de l’appelant)',
+    UssdSafeWindowNoHours: 'Appel possible : {{window}}',
+    UssdSafeWindowAny: 'Appel possible : à toute heure',
+    UssdSafeWindowNone: 'Ne pas appeler : l’appelant rappellera lui-même.',
+    UssdSafeWindowZone: 'Fuseau horaire de l’appelant : {{zone}}',
+    UssdWindowMorning: 'le matin',
+    UssdWindowAfternoon: 'l’après-midi',
+    UssdWindowEvening: 'le soir',
+    UssdWindowNight: 'la nuit',
+    UssdWarnOutsideTitle: 'En dehors des heures sûres de l’appelant',
+    UssdWarnOutside:
+      'Il est {{time}} pour l’appelant, en dehors de ses heures sûres ({{from}}–{{to}}). L’appeler maintenant peut le mettre en danger.',
+    UssdWarnNoneTitle: 'L’appelant a demandé à ne pas être appelé',
+    UssdWarnNone:
+      'L’appelant a demandé à ne pas être appelé : il rappellera lui-même. Il est {{time}} pour lui. L’appeler peut le mettre en danger.',
+    UssdWarnNoneUnknownTime:
+      'L’appelant a demandé à ne pas être appelé : il rappellera lui-même. Son heure locale est inconnue. L’appeler peut le mettre en danger.',
+    UssdWarnUnknownTitle: 'Heure locale de l’appelant inconnue',
+    UssdWarnUnknownZone:
+      'L’heure locale de l’appelant est inconnue (le fuseau horaire « {{zone}} » n’est pas reconnu) : impossible de vérifier ses heures sûres ({{window}}). L’appeler peut le mettre en danger.',
+    UssdWarnNoZone:
+      'L’heure locale de l’appelant est inconnue (aucun fuseau horaire dans la demande) : impossible de vérifier ses heures sûres ({{window}}). L’appeler peut le mettre en danger.',
+    UssdWarnBadHours:
+      'Les heures sûres de l’appelant ({{window}}) manquent ou sont illisibles : impossible de les vérifier. Il est {{time}} pour l’appelant. L’appeler peut le mettre en danger.',
+    UssdWarnBadHoursTitle: 'Impossible de vérifier les heures sûres de l’appelant',
+    UssdWarnConfirm: 'Appeler quand même',
+    UssdWarnCancel: 'Ne pas appeler',
+    UssdReplyTitle: 'Répondre à l’appelant',
+    UssdReplyIntro: 'L’appelant lit votre réponse la prochaine fois qu’il compose le code de service. Aucun SMS n’est envoyé.',
+    UssdReplyNotConfigured:
+      'Les réponses ne sont pas configurées : ce plugin Flex a été construit sans l’adresse du service USSD (FLEX_APP_USSD_SERVICE_URL).',
+    UssdReplyStatusWaiting: 'Réponse en attente',
+    UssdReplyStatusRead: 'Réponse lue',
+    UssdCannedLabel: 'Réponse type ({{language}})',
+    UssdCannedLabelNoLanguage: 'Réponse type',
+    UssdCannedPlaceholder: 'Choisir une réponse type…',
+    UssdReplyLabel: 'Votre réponse',
+    UssdReplyCounter: '{{used}} / {{max}} caractères · {{screens}} écran(s) sur {{maxScreens}}',
+    UssdReplyCounterUcs2: '{{used}} / {{max}} caractères · {{screens}} écran(s) sur {{maxScreens}}. « {{chars}} » réduit chaque écran à {{perScreen}} caractères.',
+    UssdReplyTooLong: 'Trop long : {{used}} / {{max}} caractères, {{screens}} écrans ({{maxScreens}} au plus).',
+    UssdReplySend: 'Envoyer la réponse',
+    UssdReplySending: 'Envoi…',
+    UssdReplySent: 'Réponse envoyée. L’appelant la lira à son prochain appel.',
+    UssdRepliesTitle: 'Réponses ({{count}})',
+    UssdRepliesNone: 'Aucune réponse envoyée pour l’instant.',
+    UssdRepliesLoading: 'Chargement des réponses…',
+    UssdReplyWaiting: 'En attente de l’appel de l’appelant',
+    UssdReplyReadAt: 'Lue à {{when}}',
+    UssdReplyRead: 'Lue',
+    UssdReplySentBy: 'Envoyée {{when}} par {{by}}',
+    UssdReplySentAt: 'Envoyée {{when}}',
+    UssdRepliesLoadFailed: 'Impossible de charger les réponses. {{reason}}',
+    UssdReplySendFailed: 'La réponse n’a pas été envoyée. {{reason}}',
+    UssdErrorUnauthorized:
+      'Votre connexion à Flex n’a pas pu être vérifiée (jeton expiré ou invalide). Rechargez Flex ou reconnectez-vous, puis réessayez.',
+    UssdErrorNetwork:
+      'Le service USSD est injoignable. Vérifiez votre connexion, ou demandez à un administrateur si le service fonctionne et accepte les requêtes de Flex.',
+    UssdErrorInvalid: 'Le service l’a refusée : {{reason}}',
+    UssdErrorInvalidNoReason: 'Le service l’a refusée comme invalide.',
+    UssdErrorNotFound: 'Le service USSD ne connaît pas cette tâche : il n’accepte pas de réponse pour elle.',
+    UssdErrorRateLimited: 'Trop de requêtes en peu de temps. Attendez une minute, puis réessayez.',
+    UssdErrorUnavailable:
+      'Le service USSD ne peut pas vérifier les connexions Flex pour l’instant (vérification du jeton indisponible). Réessayez dans quelques minutes.',
+    UssdErrorServer: 'Le service USSD a répondu par une erreur ({{status}}). Réessayez plus tard.',
   },
 };
 
 export const DEFAULT_LANGUAGE = 'en';
 
-const getManager = () => {
+export const getManager = () => {
   try {
     return Manager && typeof Manager.getInstance === 'function' ? Manager.getInstance() : undefined;
   } catch (e) {

@@ -643,6 +643,7 @@ describe('UssdTaskInfo', () => {
       // no section at all: only the panel's own headings
       expect(screen.getAllByRole('heading').map((heading) => heading.textContent)).toEqual([
         'USSD request',
+        'Reply to the caller',
         'Request details',
       ]);
       expect(screen.queryByTestId('ussd-request')).not.toBeInTheDocument();

@@ -2,6 +2,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import PropTypes from 'prop-types';
 import { Actions, Notifications } from '@twilio/flex-ui';
 import { Alert } from '@twilio-paste/core/alert';
+import { AlertDialog } from '@twilio-paste/core/alert-dialog';
 import { Box } from '@twilio-paste/core/box';
 import { Button } from '@twilio-paste/core/button';
 import { Text } from '@twilio-paste/core/text';
@@ -12,6 +13,8 @@ import { t } from '../../strings';
 import { callbackTaskAttributes } from '../../utils/attributes';
 import { errorSummary } from '../../utils/errors';
 import { formatPhone } from '../../utils/phone';
+import { callbackWarning, clock } from '../../utils/safeWindow';
+import { warningText } from './safeWindowText';
 
 const STATUS = { idle: 'idle', pending: 'pending', started: 'started', failed: 'failed' };
 
@@ -34,9 +37,14 @@ const showFailureNotification = (number) => {
  * in words and the button gives way to a deliberate "Call again". When Flex
  * refuses (typically outbound calling is not enabled), the reason is shown
  * inline and as a Flex notification, and the button can be tried again.
+ * Outside the caller's safe window, or when they asked not to be called, a
+ * Paste AlertDialog gives the caller's local time and the call starts only
+ * once the agent confirms.
  */
-const CallbackButton = ({ task, number }) => {
+const CallbackButton = ({ task, number, safeWindow }) => {
   const [status, setStatus] = useState(STATUS.idle);
+  // The confirmation asked before calling outside the caller's safe window ({heading, body}), or null.
+  const [warning, setWarning] = useState(null);
   const mounted = useRef(true);
   // A second click before React re-renders the disabled button must not start a second call.
   const starting = useRef(false);
@@ -57,7 +65,7 @@ const CallbackButton = ({ task, number }) => {
 
   const shown = formatPhone(number);
 
-  const onClick = async () => {
+  const startCall = async () => {
     if (starting.current) {
       return;
     }
@@ -84,6 +92,25 @@ const CallbackButton = ({ task, number }) => {
     } finally {
       starting.current = false;
     }
+  };
+
+  // Outside the caller's safe window (or when they asked not to be called, or
+  // their time cannot be known) the agent confirms first; otherwise call at once.
+  const onClick = () => {
+    if (starting.current) {
+      return;
+    }
+    const found = callbackWarning(safeWindow, clock.now());
+    if (found) {
+      setWarning(warningText(safeWindow, found));
+      return;
+    }
+    startCall();
+  };
+
+  const onConfirm = () => {
+    setWarning(null);
+    startCall();
   };
 
   const pending = status === STATUS.pending;
@@ -120,6 +147,20 @@ const CallbackButton = ({ task, number }) => {
           </Button>
         </Box>
       )}
+      {warning && (
+        <AlertDialog
+          heading={warning.heading}
+          isOpen
+          destructive
+          onConfirm={onConfirm}
+          onConfirmLabel={t('UssdWarnConfirm')}
+          onDismiss={() => setWarning(null)}
+          onDismissLabel={t('UssdWarnCancel')}
+          data-testid="ussd-callback-warning"
+        >
+          {warning.body}
+        </AlertDialog>
+      )}
       {status === STATUS.failed && (
         <Box marginTop="space30">
           <Alert variant="error" i18nErrorLabel={t('UssdErrorLabel')}>
@@ -134,11 +175,17 @@ const CallbackButton = ({ task, number }) => {
 CallbackButton.propTypes = {
   task: PropTypes.object,
   number: PropTypes.string,
+  safeWindow: PropTypes.shape({
+    window: PropTypes.string.isRequired,
+    zone: PropTypes.string,
+    hours: PropTypes.object,
+  }),
 };
 
 CallbackButton.defaultProps = {
   task: undefined,
   number: '',
+  safeWindow: null,
 };
 
 export default CallbackButton;

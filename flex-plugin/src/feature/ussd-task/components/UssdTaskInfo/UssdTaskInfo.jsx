@@ -12,7 +12,10 @@ import { humanizeKey, readUssdTask } from '../../utils/attributes';
 import { describeAnswer } from '../../utils/display';
 import { DASH, formatLocalDateTime, formatRepeatTime } from '../../utils/format';
 import { formatPhone } from '../../utils/phone';
+import { readSafeWindow } from '../../utils/safeWindow';
 import CallbackButton from '../CallbackButton/CallbackButton';
+import SafeWindowNote from '../CallbackButton/SafeWindowNote';
+import ReplyBox from '../ReplyBox/ReplyBox';
 import PasteThemeScope from '../common/PasteThemeScope';
 import SafeBoundary from '../common/SafeBoundary';
 
@@ -320,8 +323,9 @@ const SimulationNotice = () => (
   </Box>
 );
 
-const UssdTaskInfoContent = ({ task, showCallback }) => {
+const UssdTaskInfoContent = ({ task, showCallback, showReplies }) => {
   const request = readUssdTask(task);
+  const safeWindow = readSafeWindow(task);
   const localeTag = getLocaleTag();
   const submitted = formatLocalDateTime(request.submittedAt, localeTag);
   const repeated = request.requestCount > 1;
@@ -361,8 +365,10 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
         </Box>
       )}
 
+      {safeWindow && <SafeWindowNote safeWindow={safeWindow} />}
+
       {showCallback && !request.simulation && request.wantsCallback && (
-        <CallbackButton task={task} number={request.from} />
+        <CallbackButton task={task} number={request.from} safeWindow={safeWindow} />
       )}
 
       {request.otherAnswers.length > 0 && (
@@ -381,6 +387,8 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
 
       {request.answersUnreadable && <Unreadable />}
       {nothing && <Weak>{t('UssdNoAnswers')}</Weak>}
+
+      {showReplies && <ReplyBox task={task} />}
 
       <SectionTitle>{t('UssdDetails')}</SectionTitle>
       <Box as="dl" margin="space0" data-testid="ussd-details">
@@ -420,11 +428,13 @@ const UssdTaskInfoContent = ({ task, showCallback }) => {
 UssdTaskInfoContent.propTypes = {
   task: PropTypes.object,
   showCallback: PropTypes.bool,
+  showReplies: PropTypes.bool,
 };
 
 UssdTaskInfoContent.defaultProps = {
   task: undefined,
   showCallback: true,
+  showReplies: true,
 };
 
 const Fallback = () => (
@@ -441,12 +451,14 @@ const Fallback = () => (
  * local time) and session. When the caller asked again while the task was open
  * (`updates`), the answers at the top are the latest ones, each saying in which
  * request it changed and what it was; every request follows at the bottom,
- * newest first. `task` and `theme` are passed in by Flex's TaskInfoPanel.
+ * newest first. Then the caller's safe window for a call back, and the reply
+ * box (agents and supervisors alike). `task` and `theme` are passed in by
+ * Flex's TaskInfoPanel.
  */
-const UssdTaskInfo = ({ task, theme, showCallback }) => (
+const UssdTaskInfo = ({ task, theme, showCallback, showReplies }) => (
   <SafeBoundary fallback={<Fallback />}>
     <PasteThemeScope flexTheme={theme}>
-      <UssdTaskInfoContent task={task} showCallback={showCallback} />
+      <UssdTaskInfoContent task={task} showCallback={showCallback} showReplies={showReplies} />
     </PasteThemeScope>
   </SafeBoundary>
 );
@@ -457,12 +469,14 @@ UssdTaskInfo.propTypes = {
   task: PropTypes.object,
   theme: PropTypes.object,
   showCallback: PropTypes.bool,
+  showReplies: PropTypes.bool,
 };
 
 UssdTaskInfo.defaultProps = {
   task: undefined,
   theme: undefined,
   showCallback: true,
+  showReplies: true,
 };
 
 export default UssdTaskInfo;

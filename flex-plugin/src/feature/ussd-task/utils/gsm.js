@@ -1,0 +1,74 @@
+/*
+ * How long a reply is on the caller's phone, by the server's own rules
+ * (ussd/menu/gsm.py): all characters in the GSM 03.38 basic set, or in its
+ * extension table (which cost an escape plus the character), make a GSM-7
+ * text; a single other character makes the whole text UCS-2, counted in UTF-16
+ * code units. The server checks the length again: this is the agent's preview.
+ */
+
+// The 127 printable positions of the GSM 03.38 basic set (ESC excluded).
+const GSM7_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+    '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+const GSM7_EXTENSION = new Set('^{}\\[~]|€\f');
+
+export const GSM7_BASIC_SIZE = GSM7_BASIC.size;
+export const GSM7_EXTENSION_SIZE = GSM7_EXTENSION.size;
+
+/** What the server allows when its answer says nothing (DESIGN §5b: three screens). */
+export const DEFAULT_LIMITS = { screens: 3, screen: { gsm7: 150, ucs2: 66 } };
+
+const isGsm7Char = (ch) => GSM7_BASIC.has(ch) || GSM7_EXTENSION.has(ch);
+
+/** True when every character of `text` fits GSM-7 (iterates code points, not code units). */
+export const isGsm7 = (text) => Array.from(text).every(isGsm7Char);
+
+/** Length in GSM-7 septets: extension characters count two. */
+export const septets = (text) => Array.from(text).reduce((sum, ch) => sum + (GSM7_EXTENSION.has(ch) ? 2 : 1), 0);
+
+/** Length in UTF-16 code units (a character outside the BMP, such as an emoji, counts two). */
+export const ucs2Units = (text) => text.length;
+
+/** The distinct characters that force UCS-2, in order of appearance. */
+export const ucs2Forcing = (text) => [...new Set(Array.from(text).filter((ch) => !isGsm7Char(ch)))];
+
+const positiveInteger = (value) => (Number.isInteger(value) && value > 0 ? value : 0);
+
+/** The server's `limits`, with the default for anything missing or not a positive whole number. */
+export const readLimits = (limits) => {
+  const given = limits && typeof limits === 'object' ? limits : {};
+  const screen = given.screen && typeof given.screen === 'object' ? given.screen : {};
+  return {
+    screens: positiveInteger(given.screens) || DEFAULT_LIMITS.screens,
+    screen: {
+      gsm7: positiveInteger(screen.gsm7) || DEFAULT_LIMITS.screen.gsm7,
+      ucs2: positiveInteger(screen.ucs2) || DEFAULT_LIMITS.screen.ucs2,
+    },
+  };
+};
+
+/**
+ * Measures a reply against the limits: characters used in its encoding, screens
+ * used (ceil(used / per screen)), the maximum (screens × per screen), and
+ * whether it is empty (blank) or over.
+ */
+export const measureReply = (text, limits = DEFAULT_LIMITS) => {
+  const value = typeof text === 'string' ? text : '';
+  const { screens: maxScreens, screen } = readLimits(limits);
+  const gsm = isGsm7(value);
+  const used = gsm ? septets(value) : ucs2Units(value);
+  const perScreen = gsm ? screen.gsm7 : screen.ucs2;
+  const max = maxScreens * perScreen;
+  return {
+    encoding: gsm ? 'GSM-7' : 'UCS-2',
+    used,
+    perScreen,
+    max,
+    screens: Math.ceil(used / perScreen),
+    maxScreens,
+    over: used > max,
+    empty: value.trim() === '',
+    forcing: gsm ? [] : ucs2Forcing(value),
+  };
+};
