@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from ussd.menu import engine
 from ussd.menu.document import Node
-from ussd.menu.engine import BACK, HOME, MORE, CompiledMenu, Context, Result, State, localized
+from ussd.menu.engine import BACK, HOME, MORE, CompiledMenu, Context, Result, State
 from ussd.menu.gsm import Budget
+from ussd.menu.variables import substitute
 
 _WS = re.compile(r"\s+")
 
@@ -185,14 +186,18 @@ def walk(
 def screen_items(
     menu: CompiledMenu, node: Node, lang: str, notice: str = ""
 ) -> tuple[str, list[str]]:
-    """The header and the lines of a node's screen before pagination (as engine._render)."""
+    """The header and the lines of a node's screen before pagination (as engine._render):
+    a text that shows {key} or {{ is shown as substituted, here with no value known."""
     header = menu.text(node, lang)
+    if menu.templated(node):
+        header = substitute(header, {})
     if notice:
         header = f"{notice}\n{header}" if header else notice
     lines: list[str] = []
     if node.kind == "menu":
-        default = menu.document.default_language
-        lines = [f"{i}. {localized(o.label, lang, default)}" for i, o in enumerate(node.options, 1)]
+        lines = [
+            f"{i}. {menu.label(node, i - 1, lang, {})}" for i in range(1, len(node.options) + 1)
+        ]
     elif node.kind == "message" and node.next:
         lines = [f"1. {menu.message(lang, 'continue')}"]
     return header, lines

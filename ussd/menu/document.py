@@ -18,7 +18,7 @@ from typing import Any
 from ussd.menu.patterns import PatternError, compiled
 
 FORMAT_VERSION = 1
-NODE_KINDS = ("menu", "input", "branch", "message", "end", "handoff")
+NODE_KINDS = ("menu", "input", "branch", "message", "end", "handoff", "http")
 INPUT_TYPES = ("text", "number", "phone", "date", "pattern")
 CONDITION_SUBJECTS = ("language", "network", "phone", "service_code", "gateway")
 CONDITION_OPS = ("equals", "not_equals", "in", "not_in", "starts_with", "exists", "missing")
@@ -26,6 +26,16 @@ DATE_FORMATS = ("DD/MM/YYYY", "MM/DD/YYYY", "YYYY-MM-DD")
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 MAX_OPTIONS = 97  # 0, 00 and 98 are navigation
+HTTP_OUTCOMES = ("success", "failure", "timeout")
+SEND_AS = ("json", "query")
+# A path below a connection's base URL: no scheme, host, query, fragment or "..", so a menu
+# can never name another server (the connection's admin chose the host).
+PATH_PATTERN = re.compile(r"^/?(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+/?)*$")
+DOTTED_PATH = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
+# What a variable from a reply may hold when its node does not say: a date, an amount, a
+# status word.
+DEFAULT_VARIABLE_LENGTH = 30
+MAX_VARIABLE_LENGTH = 160
 
 Text = Mapping[str, str]  # language code -> text
 
@@ -153,6 +163,39 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """A variable an http node stores from its JSON reply: the dotted path of the field
+    ("payment.next.date", "items.0.id") and the longest value it may show."""
+
+    name: str
+    path: str
+    max_length: int = DEFAULT_VARIABLE_LENGTH
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """What an http node asks for: a connection an admin defined, a path below its base
+    URL, the answers sent (parameter name, answer key), and where each outcome leads."""
+
+    connection: str
+    path: str = ""
+    send: tuple[tuple[str, str], ...] = ()
+    send_as: str = "json"
+    send_phone: bool = False
+    save: tuple[Saved, ...] = ()
+    success: str | None = None
+    failure: str | None = None
+    timeout: str | None = None  # None: a timeout takes the failure branch
+
+    def target(self, outcome: str) -> str | None:
+        if outcome == "success":
+            return self.success
+        if outcome == "timeout" and self.timeout:
+            return self.timeout
+        return self.failure
+
+
+@dataclass(frozen=True)
 class Node:
     id: str
     kind: str
@@ -167,6 +210,7 @@ class Node:
     rules: tuple[Rule, ...] = ()
     default: str | None = None
     note: str = ""
+    http: HttpCall | None = None
 
     @property
     def asks(self) -> bool:
@@ -190,6 +234,11 @@ class Node:
             out.append(("default", self.default))
         if self.on_fail:
             out.append(("on_fail", self.on_fail))
+        if self.http is not None:
+            for outcome in HTTP_OUTCOMES:
+                target = getattr(self.http, outcome)
+                if target:
+                    out.append((outcome, target))
         return out
 
 
@@ -298,6 +347,8 @@ def _parse_node(raw: Any, where: str, problems: list[str]) -> Node | None:
     if kind not in NODE_KINDS:
         problems.append(f"{where}: kind must be one of {', '.join(NODE_KINDS)}")
         return None
+    if kind == "http":
+        return _parse_http(raw, node_id, where, problems)
     allowed = {"id", "kind", "text", "key", "next", "note"}
     allowed |= {
         "menu": {"options"},
@@ -397,6 +448,110 @@ def _parse_node(raw: Any, where: str, problems: list[str]) -> Node | None:
         common["text"], common["key"] = {}, None
         return Node(**common, rules=tuple(rules), default=_ref(raw, "default", where, problems))
     return Node(**common)
+
+
+def _parse_http(raw: dict[str, Any], node_id: str, where: str, problems: list[str]) -> Node:
+    _unknown(
+        raw,
+        {"id", "kind", "note", "connection", "path", "send", "send_as", "send_phone", "save"}
+        | {"next"},
+        where,
+        problems,
+    )
+    connection = raw.get("connection")
+    if not isinstance(connection, str) or not ID_PATTERN.match(connection):
+        problems.append(f"{where}.connection: required, the name of a connection an admin defined")
+        connection = ""
+    path = raw.get("path", "")
+    if not isinstance(path, str) or not _is_relative_path(path):
+        problems.append(
+            f"{where}.path: a path below the connection's address, such as /status "
+            "(no scheme, host, query or ..)"
+        )
+        path = ""
+    send: list[tuple[str, str]] = []
+    raw_send = raw.get("send", [])
+    if isinstance(raw_send, list):
+        raw_send = {k: k for k in raw_send} if all(isinstance(k, str) for k in raw_send) else None
+    if not isinstance(raw_send, dict) or not all(
+        isinstance(k, str) and ID_PATTERN.match(k) and isinstance(v, str) and ID_PATTERN.match(v)
+        for k, v in raw_send.items()
+    ):
+        problems.append(
+            f"{where}.send: a list of answer keys, or an object of {{parameter: answer key}}"
+        )
+    else:
+        send = list(raw_send.items())
+    send_as = raw.get("send_as", "json")
+    if send_as not in SEND_AS:
+        problems.append(f"{where}.send_as: one of {', '.join(SEND_AS)}")
+        send_as = "json"
+    send_phone = raw.get("send_phone", False)
+    if not isinstance(send_phone, bool):
+        problems.append(f"{where}.send_phone: true or false")
+        send_phone = False
+    saved: list[Saved] = []
+    raw_save = raw.get("save", {})
+    if not isinstance(raw_save, dict):
+        problems.append(f"{where}.save: an object of {{variable: dotted path}}")
+        raw_save = {}
+    for name, spec in raw_save.items():
+        sw = f"{where}.save.{name}"
+        if not ID_PATTERN.match(name):
+            problems.append(f"{sw}: a variable name of letters, digits, _ or -")
+            continue
+        length: Any = DEFAULT_VARIABLE_LENGTH
+        if isinstance(spec, dict):
+            _unknown(spec, {"path", "max_length"}, sw, problems)
+            length = spec.get("max_length", DEFAULT_VARIABLE_LENGTH)
+            spec = spec.get("path")
+        if not isinstance(spec, str) or not DOTTED_PATH.match(spec):
+            problems.append(f"{sw}: a dotted path in the reply, such as payment.next.date")
+            continue
+        if (
+            not isinstance(length, int)
+            or isinstance(length, bool)
+            or not 1 <= length <= MAX_VARIABLE_LENGTH
+        ):
+            problems.append(f"{sw}.max_length: a whole number from 1 to {MAX_VARIABLE_LENGTH}")
+            length = DEFAULT_VARIABLE_LENGTH
+        saved.append(Saved(name, spec, length))
+    targets: dict[str, str | None] = dict.fromkeys(HTTP_OUTCOMES)
+    raw_next = raw.get("next", {})
+    if not isinstance(raw_next, dict):
+        problems.append(f"{where}.next: an object of {{success, failure, timeout}} node ids")
+        raw_next = {}
+    _unknown(raw_next, set(HTTP_OUTCOMES), f"{where}.next", problems)
+    for outcome in HTTP_OUTCOMES:
+        targets[outcome] = _ref(raw_next, outcome, f"{where}.next", problems)
+    note = raw.get("note", "")
+    return Node(
+        id=node_id,
+        kind="http",
+        note=note if isinstance(note, str) else "",
+        http=HttpCall(
+            connection=connection,
+            path=path,
+            send=tuple(send),
+            send_as=send_as,
+            send_phone=send_phone,
+            save=tuple(saved),
+            **targets,
+        ),
+    )
+
+
+def _is_relative_path(path: str) -> bool:
+    return (
+        len(path) <= 200
+        and PATH_PATTERN.match(path) is not None
+        and not path.startswith("//")
+        and ".." not in path.split("/")
+        and "." not in path.split("/")
+        # an encoded dot or slash would be decoded by the server into the same escape
+        and "%2e" not in path.lower()
+        and "%2f" not in path.lower()
+    )
 
 
 def _validation(raw: Any, where: str, problems: list[str]) -> Validation:
@@ -527,6 +682,8 @@ def menu_to_dict(doc: MenuDocument) -> dict[str, Any]:
 
 def _node_to_dict(node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {"id": node.id, "kind": node.kind}
+    if node.http is not None:
+        return _http_to_dict(node, node.http, out)
     if node.key:
         out["key"] = node.key
     if node.kind != "branch":
@@ -556,6 +713,30 @@ def _node_to_dict(node: Node) -> dict[str, Any]:
             out["default"] = node.default
     if node.next:
         out["next"] = node.next
+    if node.note:
+        out["note"] = node.note
+    return out
+
+
+def _http_to_dict(node: Node, call: HttpCall, out: dict[str, Any]) -> dict[str, Any]:
+    out["connection"] = call.connection
+    if call.path:
+        out["path"] = call.path
+    if call.send:
+        same = all(name == key for name, key in call.send)
+        out["send"] = [key for _, key in call.send] if same else dict(call.send)
+    if call.send_as != "json":
+        out["send_as"] = call.send_as
+    if call.send_phone:
+        out["send_phone"] = True
+    if call.save:
+        out["save"] = {
+            s.name: s.path
+            if s.max_length == DEFAULT_VARIABLE_LENGTH
+            else {"path": s.path, "max_length": s.max_length}
+            for s in call.save
+        }
+    out["next"] = {o: getattr(call, o) for o in HTTP_OUTCOMES if getattr(call, o)}
     if node.note:
         out["note"] = node.note
     return out

@@ -19,6 +19,7 @@ from ussd.menu.gsm import DEFAULT_BUDGET, Budget
 from ussd.menu.numerals import is_digits
 from ussd.menu.texts import DATE_FORMAT_HINTS, fill, system_message
 from ussd.menu.validators import Refusal, validate
+from ussd.menu.variables import has_placeholders, lookup, screen_value, substitute
 
 BACK = "0"
 HOME = "00"
@@ -107,6 +108,10 @@ class State:
     # Why the caller is asked again ("Invalid choice."): it tops page 1, so every page is laid
     # out with it, and "98" continues where that page stopped.
     notice: str = ""
+    # What http nodes stored from their replies, (name, value), shown in texts as {name}.
+    variables: tuple[tuple[str, str], ...] = ()
+    # Replies being offered or read before the menu (ussd/menu/inbox.py keeps its shape).
+    inbox: tuple[Any, ...] = ()
 
     @property
     def finished(self) -> bool:
@@ -117,6 +122,13 @@ class State:
             if ans.key == key:
                 return ans
         return None
+
+    def values(self) -> dict[str, str]:
+        """What `{key}` shows: an answer as the caller saw or typed it (its label), or a
+        variable; a variable wins over an answer of the same name (the lint warns)."""
+        shown = {a.key: a.label for a in self.answers}
+        shown.update(self.variables)
+        return shown
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -135,6 +147,10 @@ class State:
             out["r"] = self.resume.to_dict()
         if self.notice:
             out["v"] = self.notice
+        if self.variables:
+            out["x"] = [list(pair) for pair in self.variables]
+        if self.inbox:
+            out["i"] = list(self.inbox)
         return out
 
     @classmethod
@@ -150,6 +166,8 @@ class State:
             outcome=data.get("o"),
             resume=cls.from_dict(resume) if resume else None,
             notice=data.get("v", ""),
+            variables=tuple((str(k), str(v)) for k, v in data.get("x", ())),
+            inbox=tuple(data.get("i", ())),
         )
 
     def to_json(self) -> str:
@@ -167,6 +185,29 @@ class Screen:
 
 
 @dataclass(frozen=True)
+class HttpAction:
+    """A request an http node asks the session layer to make, with the answers resolved:
+    `params` are (name, value) pairs sent as JSON or in the query; `phone` is the caller's
+    number, present only when the node sends it."""
+
+    node: str
+    connection: str
+    path: str
+    params: tuple[tuple[str, str], ...]
+    send_as: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpOutcome:
+    """What came of an HttpAction: "success" with the parsed JSON reply, "failure" or
+    "timeout"."""
+
+    status: str
+    body: Any = None
+
+
+@dataclass(frozen=True)
 class Result:
     screen: Screen
     state: State
@@ -175,6 +216,9 @@ class Result:
     # then call start() with the live menu), "resumed" when an earlier session was continued.
     event: str | None = None
     answered: str | None = None  # id of the node answered in this hop
+    # A request to make before anything is shown: the session layer makes it and calls
+    # `complete` with its outcome; `screen` means nothing until then.
+    action: HttpAction | None = None
 
 
 @dataclass
@@ -183,6 +227,22 @@ class CompiledMenu:
 
     document: MenuDocument
     _pages: dict[tuple[str, str, Budget, str], tuple[str, ...]] = field(default_factory=dict)
+    # Nodes whose texts show {key}: rendered for each session, never cached.
+    _templated: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._templated = frozenset(
+            node.id
+            for node in self.document.nodes.values()
+            if any(
+                has_placeholders(t)
+                for texts in (node.text, node.error, *(o.label for o in node.options))
+                for t in texts.values()
+            )
+        )
+
+    def templated(self, node: Node) -> bool:
+        return node.id in self._templated
 
     @property
     def name(self) -> str:
@@ -202,29 +262,47 @@ class CompiledMenu:
             return self.message(lang, "handoff")
         return localized(node.text, lang, self.document.default_language)
 
-    def pages(self, node: Node, lang: str, budget: Budget, notice: str = "") -> tuple[str, ...]:
+    def pages(
+        self,
+        node: Node,
+        lang: str,
+        budget: Budget,
+        notice: str = "",
+        values: Mapping[str, str] | None = None,
+    ) -> tuple[str, ...]:
+        if node.id in self._templated:
+            return self._render(node, lang, budget, notice, values or {})
         key = (node.id, lang, budget, notice)
         cached = self._pages.get(key)
         if cached is None:
-            cached = self._render(node, lang, budget, notice)
+            cached = self._render(node, lang, budget, notice, {})
             if len(self._pages) > 50_000:  # bounded even for huge menus and many budgets
                 self._pages.clear()
             self._pages[key] = cached
         return cached
 
-    def full_text(self, node: Node, lang: str) -> str:
+    def full_text(self, node: Node, lang: str, values: Mapping[str, str] | None = None) -> str:
         """The whole screen of `node` as if it had no budget (for measuring and previews)."""
-        return self._render(node, lang, _UNLIMITED, "")[0]
+        return self._render(node, lang, _UNLIMITED, "", values or {})[0]
 
-    def _render(self, node: Node, lang: str, budget: Budget, notice: str) -> tuple[str, ...]:
+    def label(self, node: Node, option: int, lang: str, values: Mapping[str, str]) -> str:
+        """Option `option` (from 0) of `node` as shown."""
+        text = localized(node.options[option].label, lang, self.document.default_language)
+        return substitute(text, values) if node.id in self._templated else text
+
+    def _render(
+        self, node: Node, lang: str, budget: Budget, notice: str, values: Mapping[str, str]
+    ) -> tuple[str, ...]:
         header = self.text(node, lang)
+        if node.id in self._templated:
+            header = substitute(header, values)
         if notice:
             header = f"{notice}\n{header}" if header else notice
         lines: list[str] = []
         if node.kind == "menu":
-            default = self.document.default_language
             lines = [
-                f"{i}. {localized(o.label, lang, default)}" for i, o in enumerate(node.options, 1)
+                f"{i}. {self.label(node, i - 1, lang, values)}"
+                for i in range(1, len(node.options) + 1)
             ]
         elif node.kind == "message" and node.next:
             lines = [f"1. {self.message(lang, 'continue')}"]
@@ -352,7 +430,7 @@ def render(menu: CompiledMenu, state: State, ctx: Context, notice: str = "") -> 
     if state.node == RESUME_NODE:
         return _resume_screen(menu, replace(state, notice=notice) if notice else state, ctx)
     node = menu.node(state.node)
-    pages = menu.pages(node, state.lang, ctx.budget, notice or state.notice)
+    pages = menu.pages(node, state.lang, ctx.budget, notice or state.notice, state.values())
     page = min(state.page, len(pages) - 1)
     return Screen(pages[page], end=state.finished and page == len(pages) - 1)
 
@@ -363,7 +441,7 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
     if state.node == RESUME_NODE:
         return _step_resume(menu, state, entry, ctx)
     node = menu.node(state.node)
-    pages = menu.pages(node, state.lang, ctx.budget, state.notice)
+    pages = menu.pages(node, state.lang, ctx.budget, state.notice, state.values())
     last_page = len(pages) - 1
 
     if state.finished:  # a final screen spread over several pages
@@ -403,7 +481,7 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
             notice = menu.message(state.lang, "invalid_option")
             return _show(menu, replace(state, page=0), ctx, notice)
         option = node.options[choice - 1]
-        label = localized(option.label, state.lang, menu.document.default_language)
+        label = menu.label(node, choice - 1, state.lang, state.values())
         lang = option.language if option.language in menu.document.languages else state.lang
         moved = _answered(state, node, Answer(node.key or node.id, option.value, label), lang)
         return _enter(menu, moved, option.next or node.next, ctx, answered=node.id)
@@ -423,7 +501,7 @@ def step(menu: CompiledMenu, state: State, text: str, ctx: Context) -> Result:
                 failed = replace(state, attempts=attempts, outcome="failed", page=0, notice="")
                 text_ = fit_final(menu.message(state.lang, "too_many_attempts"), ctx.budget)
                 return Result(Screen(text_, end=True), failed, event="failed")
-            notice = _refusal_text(menu, node, state.lang, outcome)
+            notice = _refusal_text(menu, node, state, outcome)
             return _show(menu, replace(state, attempts=attempts, page=0), ctx, notice)
         label = " ".join(entry.split())
         moved = _answered(state, node, Answer(node.key or node.id, outcome, label), state.lang)
@@ -453,7 +531,8 @@ def _answered(state: State, node: Node, answer: Answer | None, lang: str) -> Sta
 def _enter(
     menu: CompiledMenu, state: State, target: str | None, ctx: Context, answered: str | None = None
 ) -> Result:
-    """Move to `target`, following branch nodes, and show its first page."""
+    """Move to `target`, following branch nodes, and show its first page (or, at an http
+    node, ask for its request to be made)."""
     seen = 0
     while True:
         if not target:
@@ -466,11 +545,64 @@ def _enter(
             raise EngineError("branch nodes form a loop")
         target = _branch_target(node, state, ctx)
     state = replace(state, node=node.id, page=0, attempts=0, notice="")
+    if node.http is not None:
+        action = _http_action(node, state, ctx)
+        return Result(Screen("", end=False), state, answered=answered, action=action)
     event = None
     if node.ends:
         event = "handoff" if node.kind == "handoff" else "end"
         state = replace(state, outcome=event)
     return Result(render(menu, state, ctx), state, event=event, answered=answered)
+
+
+def _http_action(node: Node, state: State, ctx: Context) -> HttpAction:
+    call = node.http
+    assert call is not None  # noqa: S101 - only http nodes have a call
+    params = []
+    for name, key in call.send:
+        ans = state.answer(key)
+        if ans is not None:  # an answer not given is left out, never sent empty
+            params.append((name, ans.value))
+    return HttpAction(
+        node=node.id,
+        connection=call.connection,
+        path=call.path,
+        params=tuple(params),
+        send_as=call.send_as,
+        phone=ctx.phone if call.send_phone else None,
+    )
+
+
+def complete(
+    menu: CompiledMenu,
+    state: State,
+    outcome: HttpOutcome,
+    ctx: Context,
+    answered: str | None = None,
+) -> Result:
+    """Go on from the http node `state` rests on, with the outcome of its request.
+
+    A success stores each field the node saves as a variable; a reply that lacks one of
+    them is a failure. Whatever the outcome, the node's variables from an earlier visit
+    are dropped, so a screen never shows a stale value."""
+    node = menu.node(state.node)
+    call = node.http
+    if call is None:
+        raise EngineError(f"node {node.id!r} makes no request")
+    status = outcome.status if outcome.status in ("success", "timeout") else "failure"
+    stored: list[tuple[str, str]] = []
+    if status == "success":
+        for saved in call.save:
+            found = lookup(outcome.body, saved.path)
+            if found is None:
+                status = "failure"
+                stored = []
+                break
+            stored.append((saved.name, screen_value(found, saved.max_length)))
+    names = {saved.name for saved in call.save}
+    kept = tuple(pair for pair in state.variables if pair[0] not in names)
+    moved = replace(state, variables=kept + tuple(stored))
+    return _enter(menu, moved, call.target(status), ctx, answered=answered)
 
 
 def _branch_target(node: Node, state: State, ctx: Context) -> str | None:
@@ -517,9 +649,11 @@ def _show(menu: CompiledMenu, state: State, ctx: Context, notice: str | None = N
     return Result(render(menu, state, ctx), state)
 
 
-def _refusal_text(menu: CompiledMenu, node: Node, lang: str, refusal: Refusal) -> str:
+def _refusal_text(menu: CompiledMenu, node: Node, state: State, refusal: Refusal) -> str:
+    lang = state.lang
     if node.error:
-        return localized(node.error, lang, menu.document.default_language)
+        error = localized(node.error, lang, menu.document.default_language)
+        return substitute(error, state.values()) if menu.templated(node) else error
     params = dict(refusal.params)
     if "format" in params:
         params["format"] = DATE_FORMAT_HINTS.get(lang, {}).get(params["format"], params["format"])

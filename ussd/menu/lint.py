@@ -9,7 +9,7 @@ the editor. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,8 @@ from ussd.menu.texts import (
     placeholders,
     used_placeholders,
 )
+from ussd.menu.validators import DEFAULT_MAX_LENGTH
+from ussd.menu.variables import keys_in
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ def link_name(where: str) -> Text:
         "next": N_("the next node"),
         "default": N_("the default"),
         "on_fail": N_("the node after failed attempts"),
+        "success": N_("the node after a successful request"),
+        "failure": N_("the node after a failed request"),
+        "timeout": N_("the node after a request that timed out"),
     }.get(kind, N_(where))
 
 
@@ -91,8 +96,13 @@ class Problem:
 Add = Callable[..., None]
 
 
-def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list[Problem]:
-    """Every problem of `doc`, errors first, in document order within each severity."""
+def lint(
+    doc: MenuDocument,
+    budgets: Mapping[str, Budget] | None = None,
+    connections: Collection[str] | None = None,
+) -> list[Problem]:
+    """Every problem of `doc`, errors first, in document order within each severity.
+    `connections` are the names of the connections an admin defined (None: not checked)."""
     budgets = budgets or {"default": DEFAULT_BUDGET}
     problems: list[Problem] = []
     nodes = doc.nodes
@@ -129,6 +139,7 @@ def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list
                 )
         _check_dead_end(node, add)
         _check_node_settings(node, doc, add)
+        _check_request(node, doc, connections, add)
 
     reachable = _reachable(doc)
     for node in nodes.values():
@@ -139,6 +150,7 @@ def lint(doc: MenuDocument, budgets: Mapping[str, Budget] | None = None) -> list
     _check_branch_loops(doc, add)
     _check_translations(doc, add)
     _check_placeholders(doc, add)
+    _check_keys_shown(doc, add)
     _check_budgets(doc, budgets, add)
     return sorted(problems, key=lambda p: p.severity != "error")
 
@@ -156,6 +168,43 @@ def _check_dead_end(node: Node, add: Add) -> None:
         add("error", node.id, N_("the answer leads nowhere (set the next node)"))
     elif node.kind == "branch" and not node.default:
         add("error", node.id, N_("no default node for when no rule matches"))
+    elif node.http is not None:
+        if not node.http.success:
+            add("error", node.id, N_("a successful request leads nowhere (set next.success)"))
+        if not node.http.failure:
+            add("error", node.id, N_("a failed request leads nowhere (set next.failure)"))
+
+
+def _check_request(
+    node: Node, doc: MenuDocument, connections: Collection[str] | None, add: Add
+) -> None:
+    call = node.http
+    if call is None:
+        return
+    if connections is not None and call.connection not in connections:
+        add(
+            "error",
+            node.id,
+            N_(
+                "the connection '{name}' does not exist: an admin defines it under Connections",
+                name=call.connection,
+            ),
+        )
+    asked = {n.key for n in doc.nodes.values() if n.key}
+    for _, key in call.send:
+        if key not in asked:
+            add("warning", node.id, N_("sends answer '{key}', which no node asks", key=key))
+    for saved in call.save:
+        if saved.name in asked:
+            add(
+                "warning",
+                node.id,
+                N_(
+                    "the variable '{name}' has the name of an answer key: {{{name}}} "
+                    "shows the variable",
+                    name=saved.name,
+                ),
+            )
 
 
 # What is said when a lower bound exceeds its upper one (Setting.at_most), per lower bound.
@@ -267,7 +316,7 @@ def _check_keys(doc: MenuDocument, reachable: set[str], add: Add) -> None:
 
 def _texts(node: Node) -> list[tuple[Text, Mapping[str, str]]]:
     out: list[tuple[Text, Mapping[str, str]]] = []
-    if node.kind != "branch" and not (node.kind == "handoff" and not node.text):
+    if node.kind not in ("branch", "http") and not (node.kind == "handoff" and not node.text):
         out.append((N_("text"), node.text))
     for i, opt in enumerate(node.options, 1):
         out.append((N_("option {n} label", n=i), opt.label))
@@ -317,7 +366,8 @@ def _check_branch_loops(doc: MenuDocument, add: Add) -> None:
     """Branches lead to branches without showing a screen: a ring of them never ends (the
     engine gives up and the caller sees the apology). A branch that leads to itself is
     reported with its link above."""
-    branches = {n.id: n for n in doc.nodes.values() if n.kind == "branch"}
+    # http nodes show no screen either: a ring through them calls and calls again
+    branches = {n.id: n for n in doc.nodes.values() if n.kind in ("branch", "http")}
     done: set[str] = set()
     for root in branches:
         if root in done:
@@ -376,13 +426,66 @@ def _check_placeholders(doc: MenuDocument, add: Add) -> None:
             add("warning", None, text_, lang)
 
 
+def _check_keys_shown(doc: MenuDocument, add: Add) -> None:
+    """A {key} that names no answer and no variable would show as nothing."""
+    known = set(longest_shown(doc, doc.default_language))
+    for node in doc.nodes.values():
+        for what, text in _texts(node):
+            for key in sorted({k for t in text.values() for k in keys_in(t)} - known):
+                add(
+                    "error",
+                    node.id,
+                    N_(
+                        "{what} shows {{{key}}}, which no node asks or stores: callers "
+                        "would see nothing there (write {{{{ for a brace)",
+                        what=what,
+                        key=key,
+                    ),
+                )
+
+
+def longest_shown(doc: MenuDocument, lang: str) -> dict[str, int]:
+    """The longest value each {key} can show in `lang`, in characters: an option label as
+    shown, an answer as the node's validation lets it be typed, a variable as its http node
+    declares it."""
+    longest: dict[str, int] = {}
+
+    def seen(key: str, length: int) -> None:
+        longest[key] = max(longest.get(key, 0), length)
+
+    for node in doc.nodes.values():
+        if node.kind == "menu" and node.key:
+            labels = [localized(o.label, lang, doc.default_language) for o in node.options]
+            seen(node.key, max((len(label) for label in labels), default=0))
+        elif node.kind == "input" and node.key:
+            seen(node.key, _longest_answer(node))
+        elif node.http is not None:
+            for saved in node.http.save:
+                seen(saved.name, saved.max_length)
+    return longest
+
+
+def _longest_answer(node: Node) -> int:
+    v = node.validation
+    typed = v.max_length if v is not None and v.max_length is not None else DEFAULT_MAX_LENGTH
+    if v is None:
+        return typed
+    if v.type == "date":
+        return min(typed, len("DD/MM/YYYY"))
+    if v.type == "phone":
+        return min(typed, len("+000 00 000 00 00 00"))
+    if v.type == "number" and v.min is not None and v.max is not None:
+        return min(typed, max(len(f"{v.min:g}"), len(f"{v.max:g}")) + 2)
+    return typed
+
+
 def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add: Add) -> None:
     compiled = CompiledMenu(doc)
     by_budget: dict[Budget, list[str]] = {}
     for gateway, budget in budgets.items():
         by_budget.setdefault(budget, []).append(gateway)
     for node in doc.nodes.values():
-        if node.kind == "branch":
+        if node.kind in ("branch", "http"):
             continue
         for lang in doc.languages:
             for what, text in _texts(node):
@@ -405,11 +508,17 @@ def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add: Add) -
                             chars=chars,
                         )
                     add("warning", node.id, text_, lang, suggestion)
-            whole = compiled.full_text(node, lang)
+            # a screen that shows values is measured with the longest each can have
+            values = (
+                {k: "x" * n for k, n in longest_shown(doc, lang).items()}
+                if compiled.templated(node)
+                else None
+            )
+            whole = compiled.full_text(node, lang, values)
             for budget, gateways in by_budget.items():
                 where = ", ".join(gateways)
                 try:
-                    pages = compiled.pages(node, lang, budget)
+                    pages = compiled.pages(node, lang, budget, values=values)
                 except Exception as exc:  # noqa: BLE001 - reported, not raised
                     add(
                         "error",
@@ -418,7 +527,24 @@ def _check_budgets(doc: MenuDocument, budgets: Mapping[str, Budget], add: Add) -
                         lang,
                     )
                     continue
-                if len(pages) > 1:
+                if len(pages) > 1 and values and len(compiled.pages(node, lang, budget)) == 1:
+                    shown = sorted(
+                        {k for _, t in _texts(node) for v in t.values() for k in keys_in(v)}
+                    )
+                    add(
+                        "warning",
+                        node.id,
+                        N_(
+                            "with the longest {keys} it can show, the screen is {measure} "
+                            'on {where}: it would be shown on {pages} pages with "98" for more',
+                            keys=", ".join(f"{{{k}}}" for k in shown),
+                            measure=str(budget.measure(whole)),
+                            where=where,
+                            pages=len(pages),
+                        ),
+                        lang,
+                    )
+                elif len(pages) > 1:
                     add(
                         "warning",
                         node.id,
