@@ -450,3 +450,27 @@ class MappedGatewayDefinition(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class WebhookEndpoint(db.Model):  # type: ignore[name-defined,misc]
+    """An address that receives events (ussd/handoff/webhooks.py), signed per the Standard
+    Webhooks specification with this endpoint's own secret."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    url: Mapped[str] = mapped_column(String(500))
+    events: Mapped[str] = mapped_column(String(200), default="")  # comma-separated event types
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # http:// and private, loopback or link-local addresses only when ticked
+    allow_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    include_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    secret: Mapped[str] = mapped_column(EncryptedText)  # "whsec_" + base64
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def event_types(self) -> list[str]:
+        return [e for e in self.events.split(",") if e]
