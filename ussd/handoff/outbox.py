@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ussd.handoff.dispatcher import waiting_reason
+from ussd.handoff.safe_contact import implied_callback, safe_contact_attributes
 from ussd.menu.engine import State, compact_json
 from ussd.menu.languages import english_name
+from ussd.menu.safe_contact import Windows
 from ussd.models import Handoff
 from ussd.privacy.phones import is_e164
 
@@ -45,8 +47,10 @@ def task_attributes(
     menu_version: int,
     submitted_at: datetime,
     simulation: bool = False,
+    callback_windows: Windows | None = None,
 ) -> dict[str, Any]:
-    """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5)."""
+    """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5).
+    `callback_windows` are the menu's safe-window hours (None: the defaults)."""
     answers = [a.to_dict() for a in state.answers]
     by_key = {a.key: a.value for a in state.answers}
     attributes: dict[str, Any] = {"channel": "ussd", "type": "ussd_request"}
@@ -56,6 +60,8 @@ def task_attributes(
         attributes[key] = by_key.get(key)
     if attributes["language"] is None:  # a menu without a language question
         attributes["language"] = english_name(state.lang)
+    if attributes["callback"] is None:  # a menu that asks for a safe window instead
+        attributes["callback"] = implied_callback(by_key)
     attributes.update(
         {
             "answers": answers,
@@ -65,6 +71,7 @@ def task_attributes(
             "submitted_at": iso_utc(submitted_at),
         }
     )
+    attributes.update(safe_contact_attributes(by_key, phone, callback_windows))
     if simulation:  # made from the editor's simulator: agents and filters can tell
         attributes["simulation"] = True
     return attributes
@@ -83,6 +90,7 @@ def handoff_row(
     submitted_at: datetime,
     target_id: int | None = None,
     simulation: bool = False,
+    callback_windows: Windows | None = None,
 ) -> dict[str, Any]:
     """The outbox row of a finished session: a new task, or (with `target_id`) an update
     of the caller's open task."""
@@ -95,6 +103,7 @@ def handoff_row(
         menu_version=menu_version,
         submitted_at=submitted_at,
         simulation=simulation,
+        callback_windows=callback_windows,
     )
     values: dict[str, Any] = dict.fromkeys(c.name for c in Handoff.__table__.columns)
     values.update(

@@ -16,6 +16,12 @@ from types import MappingProxyType
 from typing import Any
 
 from ussd.menu.patterns import PatternError, compiled
+from ussd.menu.safe_contact import (
+    DEFAULT_CALLBACK_WINDOWS,
+    Windows,
+    parse_callback_windows,
+    windows_to_dict,
+)
 
 FORMAT_VERSION = 1
 NODE_KINDS = ("menu", "input", "branch", "message", "end", "handoff", "http")
@@ -251,6 +257,8 @@ class MenuDocument:
     nodes: Mapping[str, Node]  # in document order
     messages: Mapping[str, Text] = field(default_factory=_no_messages)  # system string overrides
     description: str = ""
+    # The local hours of each safe window a caller may choose (ussd/menu/safe_contact.py).
+    callback_windows: Windows = field(default_factory=lambda: DEFAULT_CALLBACK_WINDOWS)
 
     def to_dict(self) -> dict[str, Any]:
         return menu_to_dict(self)
@@ -275,6 +283,7 @@ def parse_menu(data: Any) -> MenuDocument:
             "start",
             "nodes",
             "messages",
+            "callback_windows",
         },
         "menu",
         problems,
@@ -320,6 +329,7 @@ def parse_menu(data: Any) -> MenuDocument:
             problems.append(f"node {node.id}: the id is used twice")
             continue
         nodes[node.id] = node
+    callback_windows = parse_callback_windows(data.get("callback_windows", {}), problems)
     if problems:
         raise MenuFormatError(problems)
     description = data.get("description", "")
@@ -331,6 +341,7 @@ def parse_menu(data: Any) -> MenuDocument:
         nodes=_frozen(nodes),
         messages=_frozen(messages),
         description=description if isinstance(description, str) else "",
+        callback_windows=callback_windows,
     )
 
 
@@ -676,6 +687,8 @@ def menu_to_dict(doc: MenuDocument) -> dict[str, Any]:
         out["description"] = doc.description
     if doc.messages:
         out["messages"] = {lang: dict(t) for lang, t in doc.messages.items()}
+    if windows_to_dict(doc.callback_windows):
+        out["callback_windows"] = windows_to_dict(doc.callback_windows)
     out["nodes"] = nodes
     return out
 

@@ -465,6 +465,7 @@ def finish_menu(
             submitted_at=hop.now,
             target_id=target,
             simulation=hop.simulation,
+            callback_windows=menu.document.callback_windows,
         ),
     )
     if target is None:
