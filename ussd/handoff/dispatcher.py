@@ -178,7 +178,8 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Deliver
         else:
             _deliver_create(taskrouter, row, owner, report)
     except Refused as exc:
-        _finish(handoff_id, owner, status="failed", last_error=exc.reason)
+        if _finish(handoff_id, owner, status="failed", last_error=exc.reason):
+            _tell_webhooks(handoff_id, exc.brief)
         log.error("hand-off %s failed: %s", handoff_id, exc.brief)
         report.failed += 1
         return True
@@ -195,6 +196,17 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Deliver
         report.retried += 1
         return False
     return True
+
+
+def _tell_webhooks(handoff_id: int, reason: str) -> None:
+    """`handoff.failed` for the endpoints that want it (the reason without Twilio's wording,
+    which could quote the answers)."""
+    from ussd.handoff.webhooks import queue_handoff_failed  # it imports this module
+
+    row = db.session.get(Handoff, handoff_id, populate_existing=True)
+    if row is not None:
+        queue_handoff_failed(row, reason)
+        db.session.commit()
 
 
 def _deliver_create(

@@ -8,6 +8,7 @@ from typing import Any
 from ussd.handoff.deliveries import Sender
 from ussd.handoff.dispatcher import router
 from ussd.handoff.taskrouter import Retry, missing_settings
+from ussd.handoff.webhooks import WebhookSender
 
 
 class TaskAttributesSender:
@@ -31,4 +32,4 @@ class TaskAttributesSender:
 
 
 def all_senders(config: Mapping[str, Any]) -> list[Sender]:
-    return [TaskAttributesSender(config)]
+    return [TaskAttributesSender(config), WebhookSender(config)]

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ussd.extensions import db
-from ussd.models import Handoff, UssdSession, utcnow
+from ussd.handoff import webhooks
+from ussd.handoff.deliveries import insert_once_statement, message_row
+from ussd.models import Handoff, OutboxMessage, UssdSession, utcnow
 from ussd.sessions.store import Prepared, Record, Transaction
 
 SESSIONS = UssdSession.__table__
@@ -264,6 +266,28 @@ def count_recent_tasks(tx: Transaction, phone_hash: str, since: datetime) -> int
 
 def insert_handoff(tx: Transaction, values: dict[str, Any]) -> None:
     tx.execute(_plain(tx, "insert_handoff", _INSERT_HANDOFF), values)
+
+
+def queue_webhook_event(
+    tx: Transaction,
+    event_type: str,
+    data: dict[str, Any],
+    event_id: str,
+    now: datetime,
+    phone: str = "",
+) -> int:
+    """Queue a webhook event (ussd/handoff/webhooks.py) for every endpoint that wants it, in
+    the hop's transaction: `event_id` names the event, the same however often it is queued
+    (each endpoint gets it once); `phone` reaches only the endpoints that opted in to the
+    caller's number. Returns how many messages were new."""
+    messages = webhooks.event_messages(event_type, data, event_id, now, phone)
+    if not messages:
+        return 0
+    statement = insert_once_statement(tx.store.engine.dialect.name).values(
+        _all_columns(OutboxMessage.__table__)
+    )
+    prepared = _plain(tx, "queue_message", statement)
+    return sum(tx.execute(prepared, message_row(m, now)) == 1 for m in messages)
 
 
 # -- outside a hop ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from flask import current_app
 
 from ussd.extensions import db
 from ussd.gateways.base import Gateway, Turn
+from ussd.handoff import webhooks
 from ussd.handoff.dispatcher import notify_dispatcher
 from ussd.handoff.outbox import handoff_row
 from ussd.menu import engine
@@ -451,26 +452,41 @@ def finish_menu(
         screen = Screen(menu.message(result.state.lang, "limit_reached"), end=True)
         repo.end_for_limit(tx, session_id, screen.text)
         return Ending(screen, queued=False, stored=True)
-    repo.insert_handoff(
-        tx,
-        handoff_row(
-            session_id=session_id,
-            external_id=hop.turn.session_id,
-            phone=hop.phone,
-            phone_hash=hop.phone_hash,
-            service_code=_display_code(code),
-            state=result.state,
-            menu_name=name,
-            menu_version=number,
-            submitted_at=hop.now,
-            target_id=target,
-            simulation=hop.simulation,
-            callback_windows=menu.document.callback_windows,
-        ),
+    handoff = handoff_row(
+        session_id=session_id,
+        external_id=hop.turn.session_id,
+        phone=hop.phone,
+        phone_hash=hop.phone_hash,
+        service_code=_display_code(code),
+        state=result.state,
+        menu_name=name,
+        menu_version=number,
+        submitted_at=hop.now,
+        target_id=target,
+        simulation=hop.simulation,
+        callback_windows=menu.document.callback_windows,
     )
+    repo.insert_handoff(tx, handoff)
+    if not hop.simulation:  # a coordinator's test walk is not a submission to pass on
+        _queue_submission_webhooks(tx, hop, session_id, handoff)
     if target is None:
         return Ending(queued=True)
     return Ending(Screen(menu.message(result.state.lang, "already_queued"), end=True), True)
+
+
+def _queue_submission_webhooks(
+    tx: Transaction, hop: Hop, session_id: int, handoff: Mapping[str, Any]
+) -> None:
+    """`submission.created` for every webhook endpoint that wants it, with the hand-off."""
+    attributes = json.loads(handoff["attributes"])
+    repo.queue_webhook_event(
+        tx,
+        "submission.created",
+        webhooks.submission_data(attributes),
+        webhooks.submission_event_id(session_id),
+        hop.now,
+        phone=hop.phone,
+    )
 
 
 # -- limits -------------------------------------------------------------------------------------
