@@ -474,3 +474,23 @@ class WebhookEndpoint(db.Model):  # type: ignore[name-defined,misc]
     @property
     def event_types(self) -> list[str]:
         return [e for e in self.events.split(",") if e]
+
+
+class Connection(db.Model):  # type: ignore[name-defined,misc]
+    """A service an http node of a menu may call (ussd/connections/): menus name it, never a
+    URL, so only an admin chooses where requests go."""
+
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # the slug menus name
+    base_url: Mapped[str] = mapped_column(String(500))
+    method: Mapped[str] = mapped_column(String(8), default="POST")
+    secret_header: Mapped[str] = mapped_column(String(80), default="")  # its name
+    secret_value: Mapped[str] = mapped_column(EncryptedText, default="")
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=2.0)
+    # private, loopback and link-local addresses (and http://) only when ticked
+    allow_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -26,7 +26,7 @@ from editor.menus.forms import (
 from editor.menus.screens import gateway_choice, screen_data
 from editor.simulator.routes import phone
 from ussd.extensions import db
-from ussd.gateways import GATEWAYS
+from ussd.mapped_gateways import all_gateways
 from ussd.menu.document import parse_menu
 from ussd.menu.editing import blank_document, set_languages
 from ussd.menu.lint import lint
@@ -104,7 +104,8 @@ def menu(menu_id: int) -> str:
     doc = draft_document(menu)
     gateway = gateway_choice()
     problems = lint(doc, gateway_budgets())
-    rows, unreachable = outline.build(doc, screen_budget(GATEWAYS[gateway]), problems)
+    gateways = all_gateways()  # the built-in ones and the mapped ones
+    rows, unreachable = outline.build(doc, screen_budget(gateways[gateway]), problems)
     return render_template(
         "editor/menu.html",
         menu=menu,
@@ -116,7 +117,7 @@ def menu(menu_id: int) -> str:
         errors=sum(p.severity == "error" for p in problems),
         warnings=sum(p.severity == "warning" for p in problems),
         gateway=gateway,
-        gateways=GATEWAYS,
+        gateways=gateways,
         publish_form=PublishForm(revision=menu.draft_revision),
         duplicate_form=DuplicateForm(name=_("Copy of %(name)s", name=menu.name)),
         confirm=ConfirmForm(),

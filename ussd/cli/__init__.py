@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ussd.cli.connections import connections_cli
 from ussd.cli.database import init_db
 from ussd.cli.flex import flex_cli
 from ussd.cli.handoff import handoff_cli
@@ -31,5 +32,6 @@ def register(app: Flask) -> None:
         crypto_cli,
         backup_command,
         restore_command,
+        connections_cli,
     ):
         app.cli.add_command(command)

@@ -32,6 +32,7 @@ from ussd.models import utcnow
 from ussd.privacy.phones import keyed_hash, normalize, phone_hash, phone_key
 from ussd.publishing import cache, normalize_code
 from ussd.sessions import repository as repo
+from ussd.sessions.http_action import Requests, settle
 from ussd.sessions.repository import RESUMABLE, record_gateway_end
 from ussd.sessions.store import Record, Transaction, retrying, transaction
 
@@ -55,6 +56,8 @@ class Trace:
     lang: str | None = None
     menu: CompiledMenu | None = None
     phone_hash: str = ""
+    # the requests of http nodes made so far, reused if the hop is tried again
+    requests: Requests = field(default_factory=Requests)
 
 
 @dataclass(frozen=True)
@@ -274,11 +277,12 @@ def start_session(
         result = engine.offer_resume(menu, earlier_state, ctx)
         repo.supersede(tx, earlier.id, hop.now)
     else:
-        result = engine.start(menu, ctx)
+        result = settle(tx, menu, engine.start(menu, ctx), ctx, trace.requests)
         for entry in initial_inputs:
             if result.state.finished:
                 break
             result = engine.step(menu, result.state, entry, ctx)
+            result = settle(tx, menu, result, ctx, trace.requests)
     trace.lang = result.state.lang
     values = {
         "gateway": hop.gateway.name,
@@ -372,11 +376,11 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
 
     ctx = hop.context(row.service_code)
     version_id = row.menu_version_id
-    result = engine.step(menu, state, entry, ctx)
+    result = settle(tx, menu, engine.step(menu, state, entry, ctx), ctx, trace.requests)
     if result.event == "restart":  # "start over" after a resume offer: the live menu
         version_id = cache().live_version(row.service_code) or version_id
         menu, _, _ = cache().compiled(version_id)
-        result = engine.start(menu, ctx)
+        result = settle(tx, menu, engine.start(menu, ctx), ctx, trace.requests)
     trace.lang = result.state.lang
     saved = repo.save_hop(
         tx,
