@@ -16,6 +16,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ussd import config as settings
+from ussd import metrics
 from ussd.extensions import db, migrate
 
 ROOT = Path(__file__).resolve().parent
@@ -162,11 +163,13 @@ def register_blueprints(app: Flask) -> None:
     import editor
     from ussd.handoff.events import bp as flex_events
     from ussd.health import bp as health
+    from ussd.metrics.routes import init_app as init_metrics
     from ussd.sessions.routes import bp as webhooks
 
     app.register_blueprint(webhooks)
     app.register_blueprint(flex_events)
     app.register_blueprint(health)
+    init_metrics(app)
     editor.init_app(app)
 
 
@@ -218,6 +221,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(_error: Exception) -> Response:
         db.session.rollback()
+        metrics.internal_error("app")
         return render_error(500)
 
 

@@ -5,6 +5,10 @@ Every value can be overridden from the environment (PORT, BIND, WEB_CONCURRENCY,
 
 import gc
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 # Listen on localhost by default: put nginx (TLS) in front, see docs/deploy.md.
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
@@ -41,11 +45,55 @@ if _control_socket:
 # own dispatcher (ussd/server.py). GUNICORN_PRELOAD=0 loads it in each worker instead.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
+# Metrics (GET /metrics, docs/deploy.md): each worker writes its counters to files in one
+# folder that a scrape, served by any worker, adds up (prometheus_client's multiprocess
+# mode). The library picks that mode when it is first imported, so the folder is named
+# here, before the application is loaded, in the environment the workers inherit. It is
+# this start's own and starts empty: a new temporary folder, or the operator's
+# PROMETHEUS_MULTIPROC_DIR emptied. A reload (HUP) reads this file again and keeps it.
+_METRICS_MASTER = "USSD_METRICS_MASTER_PID"
+_METRICS_TEMPORARY = "USSD_METRICS_TEMPORARY_DIR"
+
+
+def _prepare_metrics_folder() -> None:
+    if os.environ.get(_METRICS_MASTER) == str(os.getpid()):
+        return  # this master's reload: its workers still write there
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if named:
+        folder = Path(named)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):  # a previous run's counters would be added in
+            stale.unlink()
+        os.environ[_METRICS_TEMPORARY] = ""
+    else:
+        named = tempfile.mkdtemp(prefix="ussd-flex-metrics-")
+        os.environ[_METRICS_TEMPORARY] = named
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = named
+    os.environ[_METRICS_MASTER] = str(os.getpid())
+
+
+_prepare_metrics_folder()
+
 
 def pre_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     # Objects made while loading are never collected: keep the collector from writing to
     # (and so un-sharing) the pages that hold them in every worker.
     gc.freeze()
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    # What prometheus_client asks of a server whose workers exit: their live gauges go
+    # with them. Only where the application loaded it: never imported for this alone.
+    if "prometheus_client" in sys.modules:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ARG001 - gunicorn's hook signature
+    temporary = os.environ.get(_METRICS_TEMPORARY, "")
+    if temporary:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature

@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ussd import metrics
 from ussd.extensions import db
 from ussd.menu.engine import RESUME_NODE
 from ussd.models import (
@@ -182,6 +183,7 @@ def sweep(limit: int = 2000, now: datetime | None = None) -> int:
         )
         sessions: Counter[tuple[Any, ...]] = Counter()
         visits: Counter[tuple[Any, ...]] = Counter()
+        finished: Counter[tuple[str, str]] = Counter()  # for the operator's metrics
         idle: list[int] = []
         for row in rows:
             status = row.status
@@ -192,6 +194,7 @@ def sweep(limit: int = 2000, now: datetime | None = None) -> int:
                 continue
             day = row.started_at.date()
             menu_id = menu_of.get(row.menu_version_id, 0)
+            finished[(row.gateway, status)] += 1
             if status != "superseded":  # continued in a later session: counted there
                 sessions[(day, menu_id, status, row.lang or "", row.gateway, row.network)] += 1
             try:
@@ -219,6 +222,7 @@ def sweep(limit: int = 2000, now: datetime | None = None) -> int:
                 .values(status="timed_out", ended_at=now)
             )
         db.session.commit()
+        metrics.sessions_finished(finished)
         swept += len(rows)
         if len(rows) < limit:
             return swept

@@ -55,6 +55,20 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "how many reverse proxies in front of the app may set "
         "X-Forwarded-For (0: use the socket address)",
     ),
+    (
+        "METRICS_TOKEN",
+        str,
+        "",
+        "turns GET /metrics on: Prometheus must send Authorization: Bearer <token>. "
+        "While rotating, give the new and the old one, comma-separated: new,old",
+    ),
+    (
+        "METRICS_ALLOWED_IPS",
+        str,
+        "",
+        "comma-separated CIDRs that may read GET /metrics (turns it on; with "
+        "METRICS_TOKEN, both are required). Both empty: /metrics is off (404)",
+    ),
     ("TWILIO_ACCOUNT_SID", str, "", "Twilio account SID (AC…)"),
     (
         "TWILIO_AUTH_TOKEN",

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
+from ussd import metrics
 from ussd.extensions import db
 from ussd.handoff.dispatcher import DeliveryReport, backoff
 from ussd.handoff.taskrouter import DeliveryError, Gone, Refused
@@ -190,13 +191,16 @@ def deliver(message_id: int, owner: str, report: DeliveryReport) -> bool:
     if sender is None:
         _finish(message_id, owner, status="failed", last_error=f"no sender for {row.kind}")
         report.failed += 1
+        metrics.delivery(row.kind, "failed")
         return True
     if row.expires_at is not None and row.expires_at <= now:
         _finish(message_id, owner, status="failed", last_error="expired before it could be sent")
         report.failed += 1
+        metrics.delivery(row.kind, "failed")
         return True
     payload = json.loads(row.payload)
     attempts = row.attempts
+    kind = row.kind
     db.session.commit()  # no transaction stays open while the other side is called
     try:
         result = sender.send(payload)
@@ -205,11 +209,13 @@ def deliver(message_id: int, owner: str, report: DeliveryReport) -> bool:
             message_id, owner, status="delivered", delivered_at=utcnow(), result=exc.reason[:200]
         )
         report.delivered += 1
+        metrics.delivery(kind, "delivered")
         return True
     except Refused as exc:
         _finish(message_id, owner, status="failed", last_error=exc.reason)
         log.error("%s message %s failed: %s", row.kind, message_id, exc.brief)
         report.failed += 1
+        metrics.delivery(kind, "failed")
         return True
     except DeliveryError as exc:
         delay = backoff(attempts, float(current_app.config.get("DISPATCH_BACKOFF_BASE", 5.0)))
@@ -224,6 +230,7 @@ def deliver(message_id: int, owner: str, report: DeliveryReport) -> bool:
             "%s message %s will be retried in %.0f s: %s", row.kind, message_id, delay, exc.brief
         )
         report.retried += 1
+        metrics.delivery(kind, "retried")
         return False
     if _finish(
         message_id,
@@ -234,6 +241,7 @@ def deliver(message_id: int, owner: str, report: DeliveryReport) -> bool:
         result=(result or "")[:200],
     ):
         report.delivered += 1
+        metrics.delivery(kind, "delivered")
     return True
 
 

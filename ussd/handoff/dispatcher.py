@@ -24,7 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from ussd import housekeeping
+from ussd import housekeeping, metrics
 from ussd.extensions import db
 from ussd.handoff.taskrouter import DeliveryError, Gone, Refused, TaskRouter, missing_settings
 from ussd.models import Handoff, utcnow
@@ -182,6 +182,7 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Deliver
             _tell_webhooks(handoff_id, exc.brief)
         log.error("hand-off %s failed: %s", handoff_id, exc.brief)
         report.failed += 1
+        metrics.handoff_delivery(row.kind, "failed")
         return True
     except DeliveryError as exc:
         delay = backoff(row.attempts, float(current_app.config.get("DISPATCH_BACKOFF_BASE", 5.0)))
@@ -194,6 +195,7 @@ def deliver(taskrouter: TaskRouter, handoff_id: int, owner: str, report: Deliver
         )
         log.warning("hand-off %s will be retried in %.0f s: %s", handoff_id, delay, exc.brief)
         report.retried += 1
+        metrics.handoff_delivery(row.kind, "retried")
         return False
     return True
 
@@ -242,6 +244,7 @@ def _deliver_create(
             )
             db.session.commit()
         report.delivered += 1
+        metrics.handoff_delivery("create", "delivered")
         log.info("hand-off %s delivered as task %s", row.id, task_sid)
 
 
@@ -264,6 +267,7 @@ def _deliver_update(
         row.id, owner, status="delivered", task_sid=task_sid, delivered_at=utcnow(), last_error=""
     ):
         report.delivered += 1
+        metrics.handoff_delivery("update", "delivered")
         log.info("hand-off %s added to task %s", row.id, task_sid)
 
 
@@ -400,6 +404,7 @@ class Dispatcher:
                         housekeeping.run()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
                 log.error("dispatcher pass failed: %s", type(exc).__name__)
+                metrics.internal_error("dispatcher")
                 time.sleep(min(interval, 5))
             finally:
                 self.last_run = time.monotonic()

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 
+from ussd import metrics
 from ussd.extensions import db
 from ussd.gateways.base import Gateway, Turn
 from ussd.handoff import webhooks
@@ -56,6 +57,7 @@ class Trace:
     lang: str | None = None
     menu: CompiledMenu | None = None
     phone_hash: str = ""
+    failed: bool = False  # the caller was given the apology screen
     # the requests of http nodes made so far, reused if the hop is tried again
     requests: Requests = field(default_factory=Requests)
 
@@ -194,15 +196,19 @@ def session_is_active(gateway_name: str, external_id: str) -> bool:
     return row is not None and row.status == "active"
 
 
-def answer_or_apologise(where: str, turn: Turn, gateway: Gateway, **options: Any) -> Screen:
+def answer_or_apologise(
+    where: str, turn: Turn, gateway: Gateway, trace: Trace | None = None, **options: Any
+) -> Screen:
     """`answer`, but an internal error gives the caller an apology in their language (the
     error is logged without its message) instead of reaching them as an HTTP error."""
-    trace = Trace()
+    trace = trace if trace is not None else Trace()
     try:
         screen = answer(turn, gateway, trace, **options)
     except Exception as exc:  # noqa: BLE001 - the caller must get a screen, not a 500
         db.session.rollback()
         log_failure(where, exc, trace)
+        metrics.internal_error("hop")
+        trace.failed = True
         screen = apology(trace)
     if screen.end:  # a closing screen has no second page: shorten it to this network's
         screen = Screen(engine.fit_final(screen.text, screen_budget(gateway)), end=True)
@@ -316,6 +322,8 @@ def start_session(
         if ending.screen is not None and not ending.stored:
             repo.store_screen(tx, session_id, ending.screen.text, ending.screen.end)
         tx.commit()
+        if not hop.simulation:
+            metrics.session_started(hop.gateway.name)
     except tx.store.integrity_error:
         # The same first request arrived twice at once: the other one created the session.
         tx.rollback()
