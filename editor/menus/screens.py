@@ -8,14 +8,14 @@ from typing import Any
 from flask import request, session
 from flask_babel import gettext as _
 
-from ussd.gateways import GATEWAYS
+from ussd.mapped_gateways import all_gateways
 from ussd.menu.gsm import GSM7_BASIC, GSM7_EXTENSION, GSM7_SPELLING
 from ussd.sessions.service import screen_budget
 
 
 def gateway_choice() -> str:
     name = request.args.get("gateway") or session.get("editor_gateway") or "africastalking"
-    if name not in GATEWAYS:
+    if name not in all_gateways():
         name = "africastalking"
     session["editor_gateway"] = name
     return name
@@ -24,7 +24,7 @@ def gateway_choice() -> str:
 def screen_data(languages: list[str], gateway: str) -> dict[str, Any]:
     """What editor.js needs to measure screens as callers will see them."""
     budgets = {}
-    for name, gw in GATEWAYS.items():
+    for name, gw in all_gateways().items():
         budget = screen_budget(gw)
         budgets[name] = {
             "gsm7": budget.gsm7,

@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Regexp
 
 from editor.forms import EditorForm, options
-from ussd.gateways import GATEWAYS
+from ussd.mapped_gateways import all_gateways
 
 
 class SimulatorForm(EditorForm):
@@ -32,4 +32,4 @@ class SimulatorForm(EditorForm):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(prefix="sim", **kwargs)
-        self.gateway.choices = options((n, g.title) for n, g in GATEWAYS.items())
+        self.gateway.choices = options((n, g.title) for n, g in all_gateways().items())

@@ -22,7 +22,8 @@ from editor import bp, role_required
 from editor.menus.drafts import load_menu
 from editor.simulator.forms import SimulatorForm
 from ussd.extensions import db
-from ussd.gateways import GATEWAYS, Gateway, Turn
+from ussd.gateways import Gateway, Turn
+from ussd.mapped_gateways import all_gateways
 from ussd.menu.engine import EngineError
 from ussd.menu.gsm import Budget
 from ussd.models import Menu, UssdSession
@@ -113,7 +114,7 @@ def simulate(menu_id: int) -> Response:
         create_task=create_task,
     )
     state.pop("error", None)
-    gateway = SimulatorGateway(screen_budget(GATEWAYS[form.gateway.data]))
+    gateway = SimulatorGateway(screen_budget(all_gateways()[form.gateway.data]))
 
     if form.hang_up.data:
         if state.get("session"):

@@ -6,12 +6,14 @@ catalogue test (tests/web) and the phone-width test (tests/browser)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from tests.conftest import TOKEN, at_walk
 from ussd.extensions import db
+from ussd.mapped_gateways import read_definition, save_definition
 from ussd.menu.document import parse_menu
 from ussd.models import Menu
 from ussd.publishing import save_draft
@@ -55,6 +57,10 @@ def prepare(app: Flask, client: Any) -> None:
         document["nodes"].extend(EXTRA_NODES)
         save_draft(menu, parse_menu(document))
         db.session.commit()
+    with app.app_context():  # a mapped gateway, shipped as an example (docs/gateways.md)
+        example = Path(__file__).parents[2] / "docs" / "mapped-gateways" / "arkesel.json"
+        save_definition(read_definition(json.loads(example.read_text("utf-8"))), None)
+        db.session.commit()
     at_walk(client, ["1", "1", "1", "1"], session="pages-done", phone="+221770000101")
     at_walk(client, ["2", "2"], session="pages-half", phone="+221770000102")
     for entry, new in (("", True), ("1", False)):  # a gateway that names no network
@@ -89,5 +95,8 @@ PAGES = [
     "/editor/account",
     "/editor/users",
     "/editor/privacy",
+    "/editor/gateways",
+    "/editor/gateways/new",
+    "/editor/gateways/arkesel",
     "/editor/help/menu-format",
 ]

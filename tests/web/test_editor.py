@@ -121,6 +121,7 @@ SAMPLE = {
     "code_id": 1,
     "user_id": 1,
     "handoff_id": 1,
+    "name": "sample",  # a mapped gateway's name
 }
 PUBLIC = {"editor.login"}
 

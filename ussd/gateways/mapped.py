@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Request, Response
 
@@ -41,6 +41,7 @@ PREFIX = "mapped:"
 # A session's gateway column holds "mapped:<name>" in twenty characters.
 MAX_NAME = 20 - len(PREFIX)
 NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+RESERVED_NAMES = frozenset({"new", "import"})  # the editor's own pages under /gateways/
 MAX_FIELD_NAME = 64
 MAX_TITLE = 60
 MAX_PREFIX = 20
@@ -281,6 +282,8 @@ def parse_definition(data: Any, known_countries: frozenset[str] | None = None) -
             f"1 to {MAX_NAME} lower-case letters, digits and dashes, "
             "starting and ending with a letter or digit",
         )
+    elif name in RESERVED_NAMES:
+        reader.problem("name", f"{name} is reserved: choose another name")
     title = reader.text(top, "title", "", limit=MAX_TITLE)
     request = _read_request(reader, top.get("request"), known_countries)
     reply = _read_reply(reader, top.get("reply"), request)
@@ -376,7 +379,7 @@ def _read_flag(reader: _Reader, raw: Any) -> NewSessionFlag | None:
     for value in continue_values:
         if _same(value) in new_keys:
             reader.problem(
-                f"{path}.continue_values", f"{printable(value)} also means a new session"
+                f"{path}.continue_values", f'"{printable(value)}" also means a new session'
             )
     if not name or not new_values:
         return None
@@ -642,3 +645,85 @@ class MappedGateway(Gateway):
         payload[reply.text_field] = screen.text
         payload[reply.continue_field] = reply.end_value if screen.end else reply.continue_value
         return json_response(payload)
+
+
+# -- an example exchange, shown to the admin ------------------------------------------------------
+
+EXAMPLE_WELCOME = "Welcome / Bienvenue\n1. English\n2. Français"
+EXAMPLE_THANKS = "Thank you. Your request has been received."
+
+
+@dataclass(frozen=True)
+class Example:
+    """A first request as the provider would send it, and our two kinds of reply to it."""
+
+    request: str
+    reply_continue: str
+    reply_end: str
+
+
+def _example_value(definition: Definition, name: str) -> Any:
+    request = definition.request
+    samples: dict[str, Any] = {
+        request.session_id: "example-1",
+        request.phone: "+233244123456",
+        request.network: "MTN",
+        request.service_code: "*123*456#",
+        # a first request: nothing typed yet, or (with a flag) the dialled string
+        request.input: "*123*456#" if request.new_session and not request.cumulative else "",
+    }
+    if request.new_session is not None:
+        flag = request.new_session.new_values[0]
+        samples[request.new_session.field] = flag
+        if request.body == "json":
+            samples[request.new_session.field] = {"true": True, "false": False}.get(
+                _same(flag), int(flag) if flag.isdigit() else flag
+            )
+    return samples.get(name, "example")
+
+
+def example_exchange(definition: Definition, path: str) -> Example:
+    """The first request of a session as `definition` describes it (sent to `path`, the
+    webhook's path with its token parameter), read by the adapter and answered with the
+    demo's first screen and with a last screen."""
+    # only the editor shows examples: a worker that serves hops never imports these
+    from urllib.parse import urlencode
+
+    from werkzeug.test import EnvironBuilder
+
+    request = definition.request
+    names = [request.session_id, request.phone, request.input]
+    names += [n for n in (request.network, request.service_code) if n]
+    if request.new_session is not None:
+        names.append(request.new_session.field)
+    names += [n for _, n in definition.reply.echo if n not in names]
+    fields = {name: _example_value(definition, name) for name in names}
+    query = path.partition("?")[2]
+    if request.body == "query":
+        query = urlencode(fields) + (f"&{query}" if query else "")
+        builder = EnvironBuilder(path=path.partition("?")[0], query_string=query, method="GET")
+        shown = f"GET {path.partition('?')[0]}?{query}"
+    elif request.body == "form":
+        body = urlencode(fields)
+        builder = EnvironBuilder(
+            path=path, method="POST", data=body, content_type="application/x-www-form-urlencoded"
+        )
+        shown = f"POST {path}\nContent-Type: application/x-www-form-urlencoded\n\n{body}"
+    else:
+        body = json.dumps(fields, ensure_ascii=False, indent=2)
+        builder = EnvironBuilder(
+            path=path, method="POST", data=body.encode(), content_type="application/json"
+        )
+        shown = f"POST {path}\nContent-Type: application/json\n\n{body}"
+    gateway = MappedGateway(definition)
+    turn = gateway.parse(cast(Request, builder.get_request(Request)))
+
+    def reply(screen: Screen) -> str:
+        response = gateway.render(screen, turn)
+        return f"Content-Type: {response.content_type}\n\n{response.get_data(as_text=True)}"
+
+    return Example(
+        shown,
+        reply(Screen(EXAMPLE_WELCOME, end=False)),
+        reply(Screen(EXAMPLE_THANKS, end=True)),
+    )
