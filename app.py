@@ -164,10 +164,12 @@ def register_blueprints(app: Flask) -> None:
     from ussd.handoff.events import bp as flex_events
     from ussd.health import bp as health
     from ussd.metrics.routes import init_app as init_metrics
+    from ussd.replies.api import bp as flex_replies
     from ussd.sessions.routes import bp as webhooks
 
     app.register_blueprint(webhooks)
     app.register_blueprint(flex_events)
+    app.register_blueprint(flex_replies)
     app.register_blueprint(health)
     init_metrics(app)
     editor.init_app(app)

@@ -575,8 +575,15 @@ CLOSING = (
     "handoff",
     "already_queued",
     "limit_reached",
+    "goodbye",
 )
-NOTICES = ("invalid_option", *(name for name in MESSAGE_NAMES if name.startswith("err_")))
+NOTICES = (
+    "invalid_option",
+    "pin_wrong",
+    *(name for name in MESSAGE_NAMES if name.startswith("err_")),
+)
+# The longest organisation name a reply offer shows (ORGANISATION_NAME is refused longer).
+ORGANISATION_LENGTH = 30
 # The texts that share a screen with a coordinator's text: in a language GSM-7 can write,
 # one character outside GSM-7 among them would halve that screen.
 SHARED = ("more", "back", "continue", *NOTICES)
@@ -590,7 +597,12 @@ def longest_values(name: str, lang: str) -> dict[str, str]:
     hints = DATE_FORMAT_HINTS.get(lang, {})
     length = str(MAX_LENGTH) if name in ("err_too_short", "err_too_long") else str(-MAX_BOUND)
     date_format = max((hints.get(f, f) for f in DATE_FORMATS), key=len)
-    return {"min": length, "max": length, "format": date_format}
+    return {
+        "min": length,
+        "max": length,
+        "format": date_format,
+        "organisation": "W" * ORGANISATION_LENGTH,
+    }
 
 
 @dataclass(frozen=True)
@@ -624,6 +636,33 @@ def system_screens(message: Callable[[str], str], lang: str) -> list[Shown]:
         )
     )
     shown.append(Shown(("continue",), f"1. {message('continue')}", QUARTER))
+    for offer in ("reply_offer", "reply_offer_plain"):  # the first screen with replies waiting
+        names = ("invalid_option", offer, "read", "menu")
+        lines = [message("invalid_option"), filled(offer)]
+        lines += [f"1. {message('read')}", f"2. {message('menu')}"]
+        shown.append(Shown(names, "\n".join(lines), WHOLE))
+    shown.append(  # asking for the PIN, after a wrong one
+        Shown(
+            ("pin_wrong", "pin_prompt", "back"),
+            f"{message('pin_wrong')}\n{message('pin_prompt')}\n{BACK}. {message('back')}",
+            WHOLE,
+        )
+    )
+    after = ("next_reply", "menu", "end")  # under the last page of a reply
+    shown.append(
+        Shown(
+            after,
+            "\n".join(f"{n}. {message(name)}" for n, name in enumerate(after, start=1)),
+            HALF,
+        )
+    )
+    shown.append(
+        Shown(
+            ("pin_locked", "menu", "end"),
+            f"{message('pin_locked')}\n1. {message('menu')}\n2. {message('end')}",
+            WHOLE,
+        )
+    )
     resume = ("invalid_option", "resume", "continue", "start_over")
     shown.append(
         Shown(

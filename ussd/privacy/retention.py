@@ -1,8 +1,9 @@
 """Keeping personal data no longer than needed: retention purge, erasure, key rotation.
 
-Everything about a caller hangs off their sessions (hand-offs, node visits and task events
-cascade), so deleting sessions deletes all of it. The audit log records that a purge or an
-erasure happened and how much went, never whose.
+Everything about a caller hangs off their sessions (hand-offs, node visits, task events and
+replies cascade), so deleting sessions deletes all of it; a caller's reply PIN (a keyed
+hash) goes with their number or when unused for the retention window. The audit log
+records that a purge or an erasure happened and how much went, never whose.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ from flask import current_app
 from sqlalchemy import Text, delete, func, select, type_coerce, update
 
 from ussd.extensions import db
-from ussd.models import AuditEvent, Handoff, MenuVersion, User, UssdSession, utcnow
+from ussd.models import (
+    AuditEvent,
+    CannedReply,
+    Handoff,
+    MenuVersion,
+    OutboxMessage,
+    Reply,
+    ReplyGuard,
+    User,
+    UssdSession,
+    utcnow,
+)
 from ussd.privacy import crypto
 from ussd.privacy.phones import international, phone_hash, phone_key, stored_forms
 
@@ -66,6 +78,9 @@ def purge(
         return Deleted()
     cutoff = (now or utcnow()) - timedelta(days=days)
     deleted = _delete_sessions(UssdSession.started_at < cutoff)
+    db.session.execute(delete(ReplyGuard).where(ReplyGuard.updated_at < cutoff))
+    # deliveries carry answers (webhooks) and screens (asynchronous gateways) too
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < cutoff))
     # simulator previews nobody runs any more
     used = select(UssdSession.menu_version_id).where(UssdSession.menu_version_id.is_not(None))
     db.session.execute(
@@ -103,6 +118,8 @@ def erase_phone(raw_phone: str, user: User | None = None) -> Deleted:
     deleted = _delete_sessions(UssdSession.phone_hash.in_(hashes))
     orphans = db.session.execute(delete(Handoff).where(Handoff.phone_hash.in_(hashes)))
     deleted.handoffs += orphans.rowcount or 0  # type: ignore[attr-defined]
+    db.session.execute(delete(Reply).where(Reply.phone_hash.in_(hashes)))
+    db.session.execute(delete(ReplyGuard).where(ReplyGuard.phone_hash.in_(hashes)))
     audit("erasure", f"erased on request: {deleted}", user)
     db.session.commit()
     log.info("an erasure was carried out (%s)", deleted)
@@ -130,6 +147,9 @@ def rotate_keys(user: User | None = None) -> int:
     for table, columns in (
         (sessions, ("phone", "state", "seen_text")),
         (handoffs, ("attributes",)),
+        (Reply.__table__, ("text",)),
+        (CannedReply.__table__, ("text",)),
+        (OutboxMessage.__table__, ("payload",)),
     ):
         last_id = 0
         while True:
