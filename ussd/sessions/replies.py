@@ -89,10 +89,10 @@ def _replies(tx: Transaction, phone_hash: str, ids: tuple[int, ...]) -> dict[int
 
 
 def _mark_read(tx: Transaction, hop: Hop, reply: Record) -> bool:
+    if hop.simulation:  # a coordinator trying the menu does not read a caller's reply
+        return False
     if not repo.mark_reply_read(tx, int(reply.id), hop.now):
         return False  # read already (a gateway's retry, or the caller's other session)
-    if hop.simulation:
-        return False
     attributes = {"reply_status": "read", "reply_read_at": iso_utc(hop.now)}
     repo.queue_message(
         tx,
@@ -103,6 +103,18 @@ def _mark_read(tx: Transaction, hop: Hop, reply: Record) -> bool:
             ordering_key=f"handoff:{reply.handoff_id}",
             reference=f"reply:{reply.id}",
         ),
+        hop.now,
+    )
+    repo.queue_webhook_event(
+        tx,
+        "reply.read",
+        {
+            "reply_id": int(reply.id),
+            "task_sid": reply.task_sid,
+            "read_at": iso_utc(hop.now),
+            "created_at": iso_utc(reply.created_at),
+        },
+        f"evt_reply_read_{reply.id}",
         hop.now,
     )
     return True
