@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,10 +42,16 @@ def unwritable_home(tmp_path: Path) -> Path:
     return home
 
 
-def serve(tmp_path: Path, database: Path, **extra: str) -> tuple[str, list[Path]]:
+def serve(
+    tmp_path: Path,
+    database: Path,
+    while_serving: Callable[[int], None] | None = None,
+    **extra: str,
+) -> tuple[str, list[Path]]:
     """Start gunicorn with the project's config, wait for /healthz and a moment for the
-    master's start-up (the control socket is opened after the first workers boot), stop it
-    with SIGTERM; return its log and the sockets found under tmp_path while it ran."""
+    master's start-up (the control socket is opened after the first workers boot), call
+    `while_serving(port)` if given, stop it with SIGTERM; return its log and the sockets
+    found under tmp_path while it ran."""
     home = unwritable_home(tmp_path)
     port = free_port()
     env = {  # nothing of the caller's environment: no XDG_RUNTIME_DIR, no GUNICORN_CMD_ARGS
@@ -82,6 +89,8 @@ def serve(tmp_path: Path, database: Path, **extra: str) -> tuple[str, list[Path]
             time.sleep(0.1)
         time.sleep(1.5)
         sockets = [p for p in tmp_path.rglob("*") if p.is_socket()]
+        if while_serving is not None:
+            while_serving(port)
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGTERM)

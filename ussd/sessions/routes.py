@@ -10,16 +10,20 @@ one-line 500. Either is logged without its message.
 
 from __future__ import annotations
 
+from time import perf_counter
+
 from flask import Blueprint, Request, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from ussd import metrics
 from ussd.extensions import db
-from ussd.gateways import GATEWAYS, BadRequest, Gateway
+from ussd.gateways import GATEWAYS, BadRequest, Gateway, Turn
 from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.base import printable
 from ussd.gateways.guard import guard
 from ussd.gateways.infobip import OPERATIONS, Infobip, unknown_operation
 from ussd.mapped_gateways import find_gateway
+from ussd.menu.engine import Screen
 from ussd.responses import plain
 from ussd.sessions.service import (
     Trace,
@@ -39,7 +43,10 @@ def _request() -> Request:
 
 @bp.before_request
 def check_call() -> Response | None:
-    return guard(_request(), current_app.config)
+    refusal = guard(_request(), current_app.config)
+    if refusal is not None:  # named by the path's first part: the view has not run
+        metrics.refused(request.path.removeprefix("/ussd/").partition("/")[0], "refused")
+    return refusal
 
 
 @bp.route("/<gateway_name>", methods=["GET", "POST"])
@@ -71,12 +78,25 @@ def _not_allowed(methods: tuple[str, ...]) -> Response:
 
 def _serve(gateway: Gateway) -> Response:
     """One hop: the request read by its gateway, answered, and written back."""
+    started = perf_counter()
     try:
         turn = gateway.parse(_request())
     except BadRequest as exc:
+        metrics.refused(gateway.name, "bad_request")
         return plain(400, str(exc))
-    screen = answer_or_apologise(f"/ussd/{gateway.name}", turn, gateway)
-    return gateway.render(screen, turn)
+    trace = Trace()
+    screen = answer_or_apologise(f"/ussd/{gateway.name}", turn, gateway, trace)
+    response = gateway.render(screen, turn)
+    metrics.hop(gateway.name, hop_outcome(turn, screen, trace), perf_counter() - started)
+    return response
+
+
+def hop_outcome(turn: Turn, screen: Screen, trace: Trace) -> str:
+    if trace.failed:
+        return "error"
+    if turn.end:
+        return "release"
+    return "end" if screen.end else "continue"
 
 
 @bp.route("/infobip/session/<session_id>/<operation>", methods=["GET", "POST", "PUT"])
@@ -112,6 +132,7 @@ def africastalking_events() -> Response:
     except Exception as exc:  # noqa: BLE001 - AT would retry forever on a 500
         db.session.rollback()
         log_failure("/ussd/africastalking/events", exc, Trace())
+        metrics.internal_error("webhook")
         return plain(200, "not recorded")
     return plain(200, "recorded" if found else "unknown session")
 
@@ -124,4 +145,5 @@ def internal_error(error: Exception) -> Response:
         return plain(error.code or 500, error.description or error.name)
     db.session.rollback()
     log_failure(request.path, error, Trace())
+    metrics.internal_error("webhook")
     return plain(500, "internal error")
