@@ -9,6 +9,8 @@ const manager = {
   strings: {},
   localization: { localeTag: lang },
   configuration: {},
+  // The reply box sends the agent's Flex token; the preview's own fetch ignores it.
+  user: { identity: 'amina@ngo.example', token: 'preview-token' },
 };
 
 export const Manager = { getInstance: () => manager };

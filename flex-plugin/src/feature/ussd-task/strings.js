@@ -91,7 +91,9 @@ export const STRINGS = {
     UssdCannedPlaceholder: 'Choose a canned reply…',
     UssdReplyLabel: 'Your reply',
     UssdReplyCounter: '{{used}} / {{max}} characters · {{screens}} of {{maxScreens}} screens',
-    UssdReplyCounterUcs2: '{{used}} / {{max}} characters · {{screens}} of {{maxScreens}} screens. “{{chars}}” shortens each screen to {{perScreen}} characters.',
+    UssdReplyCounterUcs2:
+      '{{used}} / {{max}} characters · {{screens}} of {{maxScreens}} screens. Because of {{chars}}, a screen holds {{perScreen}} characters.',
+    UssdQuotedCharacter: '“{{character}}”',
     UssdReplyTooLong: 'Too long: {{used}} / {{max}} characters, {{screens}} screens ({{maxScreens}} at most).',
     UssdReplySend: 'Send reply',
     UssdReplySending: 'Sending…',
@@ -202,7 +204,9 @@ export const STRINGS = {
     UssdCannedPlaceholder: 'Choisir une réponse type…',
     UssdReplyLabel: 'Votre réponse',
     UssdReplyCounter: '{{used}} / {{max}} caractères · {{screens}} écran(s) sur {{maxScreens}}',
-    UssdReplyCounterUcs2: '{{used}} / {{max}} caractères · {{screens}} écran(s) sur {{maxScreens}}. « {{chars}} » réduit chaque écran à {{perScreen}} caractères.',
+    UssdReplyCounterUcs2:
+      '{{used}} / {{max}} caractères · {{screens}} écran(s) sur {{maxScreens}}. À cause de {{chars}}, un écran contient {{perScreen}} caractères.',
+    UssdQuotedCharacter: '«\u00a0{{character}}\u00a0»',
     UssdReplyTooLong: 'Trop long : {{used}} / {{max}} caractères, {{screens}} écrans ({{maxScreens}} au plus).',
     UssdReplySend: 'Envoyer la réponse',
     UssdReplySending: 'Envoi…',

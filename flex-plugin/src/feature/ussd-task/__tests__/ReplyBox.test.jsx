@@ -127,8 +127,9 @@ describe('Reply box', () => {
     // [typed, counter text]
     ['Hello', '5 / 450 characters · 1 of 3 screens'],
     ['Prix: 5€ {env.}', '18 / 450 characters · 1 of 3 screens'],
-    ['Votre demande est reçue', '23 / 198 characters · 1 of 3 screens. “ç” shortens each screen to 66 characters.'],
+    ['Votre demande est reçue', '23 / 198 characters · 1 of 3 screens. Because of “ç”, a screen holds 66 characters.'],
     ['a'.repeat(151), '151 / 450 characters · 2 of 3 screens'],
+    ['Où êtes-vous ? Ça va ? Ô ça', '27 / 198 characters · 1 of 3 screens. Because of “ê”, “Ô”, “ç”, a screen holds 66 characters.'],
     ['  Hello  ', '5 / 450 characters · 1 of 3 screens'],
   ])('counts %j as %j', async (typed, text) => {
     renderPanel();
@@ -183,7 +184,7 @@ describe('Reply box', () => {
 
     fireEvent.change(select, { target: { value: '2' } });
     expect(textbox()).toHaveValue('Une juriste vous reçoit lundi à 9h.');
-    expect(counter()).toHaveTextContent('35 / 198 characters · 1 of 3 screens. “ç” shortens each screen to 66 characters.');
+    expect(counter()).toHaveTextContent('35 / 198 characters · 1 of 3 screens. Because of “ç”, a screen holds 66 characters.');
 
     // the agent may still edit it
     type('Une juriste vous reçoit lundi à 10h.');
@@ -467,7 +468,7 @@ describe('Reply box', () => {
       expect(second).toHaveTextContent(/Lue à .*14:05/);
 
       fireEvent.change(screen.getByLabelText('Votre réponse'), { target: { value: 'Reçu' } });
-      expect(counter()).toHaveTextContent('4 / 198 caractères · 1 écran(s) sur 3. « ç » réduit chaque écran à 66 caractères.');
+      expect(counter()).toHaveTextContent('4 / 198 caractères · 1 écran(s) sur 3. À cause de « ç », un écran contient 66 caractères.');
       expect(screen.getByRole('button', { name: 'Envoyer la réponse' })).toBeEnabled();
     });
 

@@ -123,7 +123,10 @@ const counterText = (measure) => {
     screens: measure.screens,
     maxScreens: measure.maxScreens,
     perScreen: measure.perScreen,
-    chars: measure.forcing.slice(0, 3).join(' '),
+    chars: measure.forcing
+      .slice(0, 3)
+      .map((character) => t('UssdQuotedCharacter', { character }))
+      .join(', '),
   };
   if (measure.over) {
     return t('UssdReplyTooLong', values);
