@@ -230,3 +230,45 @@ def test_errors_come_first():
 def test_braces_that_are_not_placeholders_pass():
     document = menu(q(), BYE, messages={"en": {"err_number": "A number, e.g. {42} or {"}})
     assert not [p for p in lint(document, BUDGETS) if "as typed" in p.message]
+
+
+def _pin_menu(pin_node, done_text="Thank you."):
+    return menu(
+        pin_node,
+        {"id": "bye", "kind": "handoff", "text": {"en": done_text}},
+        languages=("en",),
+        start="pin",
+    )
+
+
+def _pin(validation, kind="input"):
+    node = {"id": "pin", "kind": kind, "key": "reply_pin", "text": {"en": "Choose a PIN"}}
+    if kind == "input":
+        node |= {"validation": validation, "next": "bye"}
+    else:
+        node |= {"options": [{"label": {"en": "1234"}, "value": "1234", "next": "bye"}]}
+    return node
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (_pin_menu(_pin({"type": "pattern", "pattern": "[0-9]{4}"})), None),
+        (_pin_menu(_pin({"type": "pattern", "pattern": r"\d{4}"})), None),
+        (_pin_menu(_pin({"type": "pattern", "pattern": "[0-9]{4,6}"})), "exactly 4 digits"),
+        (_pin_menu(_pin({"type": "text"})), "exactly 4 digits"),
+        (_pin_menu(_pin({"type": "number", "min": 0, "max": 9999})), "exactly 4 digits"),
+        (_pin_menu(_pin(None, kind="menu")), "exactly 4 digits"),
+        (
+            _pin_menu(_pin({"type": "pattern", "pattern": "[0-9]{4}"}), "Your PIN is {reply_pin}"),
+            "never shown",
+        ),
+    ],
+)
+def test_the_reply_pin_is_four_digits_and_never_shown(document, problem):
+    errors = [str(p) for p in lint(document) if p.severity == "error"]
+    found = [e for e in errors if "reply_pin" in e]
+    if problem is None:
+        assert found == []
+    else:
+        assert found and problem in found[0], errors

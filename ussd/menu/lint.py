@@ -31,7 +31,7 @@ from ussd.menu.texts import (
     placeholders,
     used_placeholders,
 )
-from ussd.menu.validators import DEFAULT_MAX_LENGTH
+from ussd.menu.validators import DEFAULT_MAX_LENGTH, validate
 from ussd.menu.variables import keys_in
 
 
@@ -151,6 +151,7 @@ def lint(
     _check_translations(doc, add)
     _check_placeholders(doc, add)
     _check_keys_shown(doc, add)
+    _check_reply_pin(doc, add)
     _check_budgets(doc, budgets, add)
     return sorted(problems, key=lambda p: p.severity != "error")
 
@@ -441,6 +442,43 @@ def _check_keys_shown(doc: MenuDocument, add: Add) -> None:
                         what=what,
                         key=key,
                     ),
+                )
+
+
+REPLY_PIN = "reply_pin"
+# A PIN must be four digits: these show whether an input node's validation says so.
+_PIN_ACCEPTED = ("0000", "4826")
+_PIN_REFUSED = ("482", "48261", "abcd", "48 6")
+
+
+def _check_reply_pin(doc: MenuDocument, add: Add) -> None:
+    """The reply PIN (DESIGN §4) is asked by an input node that takes exactly four digits,
+    and is never shown on a screen (it is stored as a hash: a text could only leak it)."""
+    for node in doc.nodes.values():
+        if node.key == REPLY_PIN:
+            rule = node.validation
+            four_digits = (
+                node.kind == "input"
+                and rule is not None
+                and all(isinstance(validate(p, rule), str) for p in _PIN_ACCEPTED)
+                and not any(isinstance(validate(p, rule), str) for p in _PIN_REFUSED)
+            )
+            if not four_digits:
+                add(
+                    "error",
+                    node.id,
+                    N_(
+                        "the answer key reply_pin is the caller's PIN for replies: ask it "
+                        "with an input node whose validation takes exactly 4 digits "
+                        "(pattern [0-9]{{4}})"
+                    ),
+                )
+        for what, text in _texts(node):
+            if any(REPLY_PIN in keys_in(t) for t in text.values()):
+                add(
+                    "error",
+                    node.id,
+                    N_("{what} shows {{reply_pin}}: a caller's PIN is never shown", what=what),
                 )
 
 
