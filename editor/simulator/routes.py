@@ -180,6 +180,8 @@ def simulate(menu_id: int) -> Response:
         log_failure("simulator", exc, trace)
         screen = apology(trace)
         shown = {"text": screen.text, "end": True}
+    if trace.secret_input and state.get("transcript"):  # a PIN is never shown, nor kept
+        state["transcript"] = [*state["transcript"][:-1], "****"]
     sims[str(menu.id)] = state
     session["sim"] = sims
     return _reply(menu.id, shown)

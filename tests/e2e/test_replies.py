@@ -353,3 +353,32 @@ def test_three_wrong_pins_lock_reading_but_not_the_menu(pin_app):
     still = at_turn(client, "1*4826", session="pin-4", code="*555#").get_data(as_text=True)
     assert still.startswith("CON Too many wrong PINs")
     assert rows(pin_app, "SELECT status FROM replies")[0][0] == "waiting"
+
+
+def test_the_simulator_never_shows_or_keeps_a_pin(app, client, accounts):
+    """A PIN typed in the editor's simulator shows as **** and sets nobody's PIN."""
+    from tests.conftest import login, token
+
+    with app.app_context():
+        menu_id = create_menu(parse_menu(PIN_MENU)).id
+        db.session.commit()
+    assert login(client, "editor").status_code == 302
+    csrf = token(client, f"/editor/menus/{menu_id}")
+
+    def sim(action, entry=""):
+        data = {
+            "csrf_token": csrf,
+            "sim-source": "draft",
+            "sim-gateway": "africastalking",
+            "sim-phone": "+221770000000",
+            f"sim-{action}": "1",
+            "sim-entry": entry,
+        }
+        url = f"/editor/menus/{menu_id}/simulate"
+        return client.post(url, data=data, headers={"Accept": "application/json"}).get_json()
+
+    assert sim("dial")["text"] == "What do you need?\n1. Legal"
+    sim("send", "1")
+    typed = sim("send", "4826")
+    assert typed["transcript"] == ["1", "****"] and "4826" not in json.dumps(typed)
+    assert rows(app, "SELECT count(*) FROM reply_guards")[0][0] == 0  # a trial sets no PIN

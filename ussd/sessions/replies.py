@@ -80,6 +80,14 @@ def step_inbox(
     return Result(step.screen, step.state), queued
 
 
+def asks_pin(menu: CompiledMenu, state: State) -> bool:
+    """Is the screen in `state` asking for a PIN (the caller's reply PIN, or to read)?"""
+    if state.node == inbox.INBOX_NODE:
+        return bool(state.inbox) and inbox.Inbox.of(state).stage == inbox.PIN
+    node = menu.document.nodes.get(state.node)
+    return node is not None and node.key == PIN_KEY
+
+
 def _replies(tx: Transaction, phone_hash: str, ids: tuple[int, ...]) -> dict[int, Record]:
     if not ids:
         return {}
