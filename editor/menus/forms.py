@@ -42,6 +42,20 @@ class NewMenuForm(EditorForm):
     submit = SubmitField(_l("Create menu"))
 
 
+def _time(form: Any, field: Any) -> None:
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", (field.data or "").strip()):
+        raise ValidationError(_l("A time on the 24-hour clock, such as 08:00."))
+
+
+def _time_field(label: Any) -> StringField:
+    # type=time: a phone's own time picker; browsers send it as HH:MM whatever they show.
+    return StringField(label, validators=[_time], render_kw={"type": "time"})
+
+
+# The safe windows a caller may choose (ussd/menu/safe_contact.py), named for coordinators.
+WINDOW_NAMES = {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "evening": _l("Evening")}
+
+
 class MenuSettingsForm(EditorForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Length(max=500)])
@@ -50,8 +64,34 @@ class MenuSettingsForm(EditorForm):
         validators=[_languages],
         description=_l("Codes separated by commas; the first is the default."),
     )
+    morning_from = _time_field(_l("Starts"))
+    morning_to = _time_field(_l("Ends"))
+    afternoon_from = _time_field(_l("Starts"))
+    afternoon_to = _time_field(_l("Ends"))
+    evening_from = _time_field(_l("Starts"))
+    evening_to = _time_field(_l("Ends"))
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Save settings"))
+
+    def window_fields(self, window: str) -> tuple[Any, Any]:
+        return self[f"{window}_from"], self[f"{window}_to"]
+
+    def callback_windows(self) -> dict[str, tuple[str, str]]:
+        """The hours of each safe window as typed (valid once the form is)."""
+        return {
+            window: (start.data.strip(), end.data.strip())
+            for window in WINDOW_NAMES
+            for start, end in [self.window_fields(window)]
+        }
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for window in WINDOW_NAMES:
+            start, end = self.window_fields(window)
+            if not start.errors and not end.errors and start.data.strip() == end.data.strip():
+                end.errors = [*end.errors, _l("The window must end at another time.")]
+                valid = False
+        return valid
 
 
 class DuplicateForm(EditorForm):

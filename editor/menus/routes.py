@@ -15,6 +15,7 @@ from editor.menus import outline
 from editor.menus.drafts import draft_dict, load_menu, store
 from editor.menus.forms import (
     MESSAGE_DESCRIPTIONS,
+    WINDOW_NAMES,
     DuplicateForm,
     ImportForm,
     MenuSettingsForm,
@@ -30,6 +31,7 @@ from ussd.mapped_gateways import all_gateways
 from ussd.menu.document import parse_menu
 from ussd.menu.editing import blank_document, set_languages
 from ussd.menu.lint import lint
+from ussd.menu.safe_contact import windows_to_dict
 from ussd.menu.texts import DEFAULT_MESSAGES, MESSAGE_NAMES
 from ussd.models import Menu, MenuVersion, UssdSession
 from ussd.publishing import (
@@ -132,11 +134,17 @@ def menu(menu_id: int) -> str:
 def menu_settings(menu_id: int) -> str | Response:
     menu = load_menu(menu_id)
     document = draft_dict(menu)
+    hours = {
+        f"{window}_{end}": time
+        for window, times in draft_document(menu).callback_windows.items()
+        for end, time in zip(("from", "to"), times, strict=True)
+    }
     form = MenuSettingsForm(
         name=menu.name,
         description=document.get("description", ""),
         languages=", ".join(document["languages"]),
         revision=menu.draft_revision,
+        **hours,
     )
     if form.validate_on_submit():
         name = (form.name.data or "").strip()
@@ -150,10 +158,13 @@ def menu_settings(menu_id: int) -> str | Response:
             document["description"] = (form.description.data or "").strip()
             if not document["description"]:
                 document.pop("description")
+            document["callback_windows"] = windows_to_dict(form.callback_windows())
+            if not document["callback_windows"]:  # the defaults are not written out
+                document.pop("callback_windows")
             if store(menu, document, form.revision.data):
                 flash(_("Settings saved."), "info")
             return redirect(url_for("editor.menu", menu_id=menu.id))
-    return render_template("editor/menu_settings.html", menu=menu, form=form)
+    return render_template("editor/menu_settings.html", menu=menu, form=form, windows=WINDOW_NAMES)
 
 
 @bp.post("/menus/<int:menu_id>/duplicate")

@@ -7,11 +7,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, and_, func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -20,6 +21,8 @@ from editor import bp, role_required
 from editor.forms import ConfirmForm
 from editor.submissions.filters import STATES, read_filters
 from ussd.extensions import db
+from ussd.handoff.safe_contact import caller_timezone, local_time
+from ussd.menu.safe_contact import DO_NOT_CALL, canonical_window, hours_problem, is_inside
 from ussd.models import Handoff, UssdSession, utcnow
 from ussd.privacy.phones import mask
 from ussd.privacy.retention import audit
@@ -48,6 +51,44 @@ def _shown_phone(attributes: dict[str, Any], whole: bool) -> str:
     return number if whole else mask(number)
 
 
+# The safe windows a caller may choose (ussd/menu/safe_contact.py), named for coordinators.
+WINDOW_NAMES = {
+    "morning": _l("Morning"),
+    "afternoon": _l("Afternoon"),
+    "evening": _l("Evening"),
+    "any": _l("Any time"),
+}
+
+
+def safe_window(attributes: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    """When the caller said it is safe to call, and whether it is now where they are: the
+    window, its hours, the caller's time zone and local time at `now` (aware), and
+    `inside` (None when the hours or the time are not known). None for a request that
+    says nothing about it."""
+    window = canonical_window(str(attributes.get("callback_window") or ""))
+    if window is None:
+        return None
+    given = attributes.get("callback_hours")
+    hours = None
+    if isinstance(given, dict):
+        pair = [given.get("from"), given.get("to")]
+        hours = None if hours_problem(pair) else (str(pair[0]), str(pair[1]))
+    # requests made before the attribute existed: the zone from the number
+    zone = str(attributes.get("caller_timezone") or "") or caller_timezone(
+        str(attributes.get("from") or "")
+    )
+    local = local_time(zone, now)
+    return {
+        "window": window,
+        "name": WINDOW_NAMES.get(window, ""),
+        "do_not_call": window == DO_NOT_CALL,
+        "hours": hours,
+        "zone": zone,
+        "local": local,
+        "inside": is_inside(local, hours) if local and hours else None,
+    }
+
+
 def _row(handoff: Handoff, gateway: str, network: str, whole_numbers: bool) -> dict[str, Any]:
     """A submission as shown; numbers are masked unless `whole_numbers` (admins)."""
     try:
@@ -64,6 +105,7 @@ def _row(handoff: Handoff, gateway: str, network: str, whole_numbers: bool) -> d
         "menu": attributes.get("menu", ""),
         "menu_version": attributes.get("menu_version", ""),
         "session": attributes.get("ussd_session_id", ""),
+        "safe_window": safe_window(attributes, datetime.now(UTC)),
     }
 
 
