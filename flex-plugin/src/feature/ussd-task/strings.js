@@ -95,6 +95,8 @@ export const STRINGS = {
       '{{used}} / {{max}} characters · {{screens}} of {{maxScreens}} screens. Because of {{chars}}, a screen holds {{perScreen}} characters.',
     UssdQuotedCharacter: '“{{character}}”',
     UssdReplyTooLong: 'Too long: {{used}} / {{max}} characters, {{screens}} screens ({{maxScreens}} at most).',
+    UssdReplyRefusedCharacters:
+      'The reply holds an invisible or control character (a tab, a soft hyphen…) that callers’ phones cannot show. Retype it, or paste it as plain text.',
     UssdReplySend: 'Send reply',
     UssdReplySending: 'Sending…',
     UssdReplySent: 'Reply sent. The caller reads it on their next dial.',
@@ -114,6 +116,7 @@ export const STRINGS = {
       'The USSD service could not be reached. Check your connection, or ask an administrator whether the service is running and allows requests from Flex.',
     UssdErrorInvalid: 'The service refused it: {{reason}}',
     UssdErrorInvalidNoReason: 'The service refused it as invalid.',
+    UssdErrorForbidden: 'Your Flex role may not reply to callers: the service accepts agents, supervisors and administrators.',
     UssdErrorNotFound: 'The USSD service does not know this task, so it takes no reply for it.',
     UssdErrorRateLimited: 'Too many requests in a short time. Wait a minute, then try again.',
     UssdErrorUnavailable: 'The USSD service cannot check Flex sign-ins right now (token check unavailable). Try again in a few minutes.',
@@ -208,6 +211,8 @@ export const STRINGS = {
       '{{used}} / {{max}} caractères · {{screens}} écran(s) sur {{maxScreens}}. À cause de {{chars}}, un écran contient {{perScreen}} caractères.',
     UssdQuotedCharacter: '«\u00a0{{character}}\u00a0»',
     UssdReplyTooLong: 'Trop long : {{used}} / {{max}} caractères, {{screens}} écrans ({{maxScreens}} au plus).',
+    UssdReplyRefusedCharacters:
+      'La réponse contient un caractère invisible ou de contrôle (tabulation, trait d’union conditionnel…) que les téléphones des appelants ne peuvent pas afficher. Retapez-la, ou collez-la en texte brut.',
     UssdReplySend: 'Envoyer la réponse',
     UssdReplySending: 'Envoi…',
     UssdReplySent: 'Réponse envoyée. L’appelant la lira à son prochain appel.',
@@ -227,6 +232,8 @@ export const STRINGS = {
       'Le service USSD est injoignable. Vérifiez votre connexion, ou demandez à un administrateur si le service fonctionne et accepte les requêtes de Flex.',
     UssdErrorInvalid: 'Le service l’a refusée : {{reason}}',
     UssdErrorInvalidNoReason: 'Le service l’a refusée comme invalide.',
+    UssdErrorForbidden:
+      'Votre rôle Flex ne permet pas de répondre aux appelants : le service accepte les agents, les superviseurs et les administrateurs.',
     UssdErrorNotFound: 'Le service USSD ne connaît pas cette tâche : il n’accepte pas de réponse pour elle.',
     UssdErrorRateLimited: 'Trop de requêtes en peu de temps. Attendez une minute, puis réessayez.',
     UssdErrorUnavailable:

@@ -163,6 +163,24 @@ describe('Reply box', () => {
     expect(sendButton()).toBeEnabled();
   });
 
+  it('disables Send for a character the server refuses, and says why', async () => {
+    renderPanel();
+    await screen.findByText('No reply sent yet.');
+    type('Address:\t12 rue Carnot');
+    expect(counter()).toHaveTextContent('The reply holds an invisible or control character');
+    expect(sendButton()).toBeDisabled();
+  });
+
+  it('sends and counts composed characters, as the server does', async () => {
+    renderPanel();
+    await screen.findByText('No reply sent yet.');
+    type('Cafe\u0301 ouvert');
+    expect(counter()).toHaveTextContent('11 / 450 characters · 1 of 3 screens');
+    fireEvent.click(sendButton());
+    await screen.findByText(/Reply sent\./);
+    expect(JSON.parse(posts()[0][1].body).text).toBe('Café ouvert');
+  });
+
   it('uses the limits the server sends', async () => {
     global.fetch = serviceFetch({ lists: [response(200, body([], { limits: { screens: 2, screen: { gsm7: 100, ucs2: 40 } } }))] });
     renderPanel();
@@ -261,6 +279,11 @@ describe('Reply box', () => {
       '401 (expired or invalid token)',
       () => Promise.resolve(response(401, { error: 'invalid token' })),
       'The reply was not sent. Your Flex sign-in could not be verified (expired or invalid token). Reload Flex or sign in again, then try again.',
+    ],
+    [
+      '403 (a Flex role that may not reply)',
+      () => Promise.resolve(response(403, { error: 'this Flex user may not reply to callers' })),
+      'The reply was not sent. Your Flex role may not reply to callers: the service accepts agents, supervisors and administrators.',
     ],
     [
       '404 (not our task)',

@@ -1,4 +1,12 @@
-import { GSM7_BASIC_SIZE, GSM7_EXTENSION_SIZE, isGsm7, measureReply, readLimits } from '../utils/gsm';
+import {
+  GSM7_BASIC_SIZE,
+  GSM7_EXTENSION_SIZE,
+  hasRefusedCharacters,
+  isGsm7,
+  measureReply,
+  normalizeReply,
+  readLimits,
+} from '../utils/gsm';
 
 const LIMITS = { screens: 3, screen: { gsm7: 150, ucs2: 66 } };
 
@@ -64,5 +72,26 @@ describe('reply length, by the server rules (ussd/menu/gsm.py)', () => {
     expect(isGsm7('’')).toBe(false);
     expect(isGsm7('\t')).toBe(false);
     expect(isGsm7('@£$¥')).toBe(true);
+  });
+
+  it('measures the text as the server stores it: NFC, "\\n" line ends, no surrounding blanks', () => {
+    // "e" + combining acute is "é" once composed, which GSM-7 has
+    expect(normalizeReply('  Cafe\u0301\r\nOui  ')).toBe('Café\nOui');
+    expect(measureReply(normalizeReply('Cafe\u0301'), LIMITS)).toMatchObject({ encoding: 'GSM-7', used: 4 });
+    expect(measureReply('Cafe\u0301', LIMITS)).toMatchObject({ encoding: 'UCS-2', used: 5 });
+  });
+
+  it.each([
+    ['a\tb', true],
+    ['soft\u00adhyphen', true],
+    ['zero\u200bwidth', true],
+    ['\ufeffbom', true],
+    ['bell\u0007', true],
+    ['private \ue000', true],
+    ['two\nlines', false],
+    ['Où êtes-vous ? 😀', false],
+  ])('flags %j as refused by the server: %s', (text, refused) => {
+    expect(hasRefusedCharacters(text)).toBe(refused);
+    expect(measureReply(text, LIMITS).refused).toBe(refused);
   });
 });

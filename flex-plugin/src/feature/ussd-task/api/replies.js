@@ -6,7 +6,8 @@ import { readLimits } from '../utils/gsm';
  *   GET  {base}/flex/replies?task_sid=WT…          -> {replies, language, canned, limits}
  *   POST {base}/flex/replies {task_sid, text}       -> 201 {id, status}
  * both with `Authorization: Bearer <agent's Flex token>`; errors are
- * {"error": "<reason>"} with 400 / 401 / 404 / 429 / 503.
+ * {"error": "<reason>"} with 400 / 401 / 404 / 429 / 503 (and 403 for a Flex
+ * user whose role may not reply).
  * Nothing here logs: reply texts and tokens are personal data.
  */
 
@@ -15,6 +16,7 @@ export const ERROR_KINDS = {
   network: 'network',
   invalid: 'invalid',
   unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
   notFound: 'not_found',
   rateLimited: 'rate_limited',
   unavailable: 'unavailable',
@@ -24,6 +26,7 @@ export const ERROR_KINDS = {
 const KIND_BY_STATUS = {
   400: ERROR_KINDS.invalid,
   401: ERROR_KINDS.unauthorized,
+  403: ERROR_KINDS.forbidden,
   404: ERROR_KINDS.notFound,
   429: ERROR_KINDS.rateLimited,
   503: ERROR_KINDS.unavailable,

@@ -49,6 +49,23 @@ export const readLimits = (limits) => {
 };
 
 /**
+ * The reply as the server stores and measures it: Windows line ends as "\n",
+ * composed characters (NFC: "e" + combining accent becomes "é", which GSM-7
+ * has), no surrounding blanks.
+ */
+export const normalizeReply = (text) => {
+  const value = typeof text === 'string' ? text.replace(/\r\n/g, '\n') : '';
+  return (typeof value.normalize === 'function' ? value.normalize('NFC') : value).trim();
+};
+
+// Control, format (soft hyphen, zero-width and direction marks), surrogate and private-use
+// characters, which the server refuses; a line break is fine.
+const REFUSED_CHARACTERS = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/u;
+
+/** True when the server would refuse the text for a control or invisible character. */
+export const hasRefusedCharacters = (text) => REFUSED_CHARACTERS.test(text);
+
+/**
  * Measures a reply against the limits: characters used in its encoding, screens
  * used (ceil(used / per screen)), the maximum (screens × per screen), and
  * whether it is empty (blank) or over.
@@ -69,6 +86,7 @@ export const measureReply = (text, limits = DEFAULT_LIMITS) => {
     maxScreens,
     over: used > max,
     empty: value.trim() === '',
+    refused: hasRefusedCharacters(value),
     forcing: gsm ? [] : ucs2Forcing(value),
   };
 };

@@ -18,7 +18,7 @@ import { getLocaleTag, getManager, t } from '../../strings';
 import { getAttributes, toText } from '../../utils/attributes';
 import { languageName } from '../../utils/display';
 import { formatRepeatTime } from '../../utils/format';
-import { DEFAULT_LIMITS, measureReply } from '../../utils/gsm';
+import { DEFAULT_LIMITS, measureReply, normalizeReply } from '../../utils/gsm';
 import useReplies from './useReplies';
 
 /** What went wrong, in words the agent can act on. */
@@ -27,6 +27,8 @@ export const errorMessage = (error) => {
   switch (kind) {
     case ERROR_KINDS.unauthorized:
       return t('UssdErrorUnauthorized');
+    case ERROR_KINDS.forbidden:
+      return t('UssdErrorForbidden');
     case ERROR_KINDS.network:
       return t('UssdErrorNetwork');
     case ERROR_KINDS.invalid:
@@ -131,6 +133,9 @@ const counterText = (measure) => {
   if (measure.over) {
     return t('UssdReplyTooLong', values);
   }
+  if (measure.refused) {
+    return t('UssdReplyRefusedCharacters');
+  }
   return measure.encoding === 'UCS-2' ? t('UssdReplyCounterUcs2', values) : t('UssdReplyCounter', values);
 };
 
@@ -149,9 +154,10 @@ const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl }) => {
   const localeTag = getLocaleTag();
 
   const limits = (data && data.limits) || DEFAULT_LIMITS;
-  const text = draft.trim();
+  // Measured and sent as the server will store it, so the counter and the server agree.
+  const text = normalizeReply(draft);
   const measure = measureReply(text, limits);
-  const canSend = !sending && !measure.empty && !measure.over;
+  const canSend = !sending && !measure.empty && !measure.over && !measure.refused;
   const cannedReplies = (data && data.canned) || [];
   const language = data && data.language ? languageName(data.language, localeTag) || data.language : '';
 
@@ -220,11 +226,15 @@ const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl }) => {
           setSent(false);
         }}
         aria-describedby={counterId}
-        hasError={measure.over}
+        hasError={measure.over || measure.refused}
         disabled={sending}
         resize="vertical"
       />
-      <HelpText id={counterId} variant={measure.over ? 'error' : 'default'} data-testid="ussd-reply-counter">
+      <HelpText
+        id={counterId}
+        variant={measure.over || measure.refused ? 'error' : 'default'}
+        data-testid="ussd-reply-counter"
+      >
         {counterText(measure)}
       </HelpText>
       <Box marginTop="space30">
