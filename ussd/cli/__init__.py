@@ -8,6 +8,7 @@ from flask import Flask
 from ussd.cli.connections import connections_cli
 from ussd.cli.database import init_db
 from ussd.cli.flex import flex_cli
+from ussd.cli.gateways import gateway_cli
 from ussd.cli.handoff import handoff_cli
 from ussd.cli.menus import menu_cli
 from ussd.cli.privacy import (
@@ -33,5 +34,6 @@ def register(app: Flask) -> None:
         backup_command,
         restore_command,
         connections_cli,
+        gateway_cli,
     ):
         app.cli.add_command(command)
