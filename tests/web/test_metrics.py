@@ -383,6 +383,18 @@ def test_every_known_kind_is_shown_when_nothing_waits(metrics_app):
         assert value(found, "ussd_outbox_oldest_pending_age_seconds", kind=kind) == 0
 
 
+def test_the_series_alerts_watch_exist_before_the_first_failure(metrics_app):
+    """An alert on increase() misses a series' first failure if the series appears with
+    it: the hand-off deliveries and internal errors are shown from the start."""
+    _, found = scrape(metrics_app.test_client())
+    for kind in ("handoff", "handoff_repeat"):
+        for result in ("delivered", "retried", "failed"):
+            labels = frozenset({("kind", kind), ("result", result)})
+            assert ("ussd_deliveries_total", labels) in found
+    for place in ("hop", "webhook", "dispatcher", "app"):
+        assert ("ussd_internal_errors_total", frozenset({("where", place)})) in found
+
+
 def test_a_database_outage_is_a_gauge_not_a_500(metrics_app, monkeypatch):
     def unreachable(kinds: list[str]) -> None:
         raise OperationalError("SELECT", {}, Exception("connection refused"))

@@ -19,6 +19,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from ussd.metrics import DELIVERY_RESULTS, ERROR_PLACES, HANDOFF_KINDS
+
 # A hop is a few milliseconds of work and one database round trip; a gateway gives up
 # after several seconds, so the buckets reach that far.
 HOP_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -74,6 +76,13 @@ class Instruments:
             ["where"],
             registry=self.registry,
         )
+        # Shown at zero from the start: Prometheus' increase() does not count the first
+        # failure of a series that appears with it, so an alert on it would stay silent.
+        for kind in HANDOFF_KINDS.values():
+            for result in DELIVERY_RESULTS:
+                self.deliveries.labels(kind, result)
+        for place in ERROR_PLACES:
+            self.internal_errors.labels(place)
 
 
 def exposition(instruments: Instruments, extra: Iterable[Collector] = ()) -> bytes:
