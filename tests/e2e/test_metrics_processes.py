@@ -6,12 +6,17 @@ then leaves no folder behind."""
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -178,3 +183,71 @@ def test_gunicorn_workers_are_added_up_and_the_folder_goes_with_the_master(tmp_p
     assert isinstance(folders, list) and len(folders) == 1
     assert folders[0].startswith("ussd-flex-metrics-")
     assert list(temporary.iterdir()) == []  # removed when the master exited
+
+
+# -- gunicorn.conf.py's part, read as gunicorn reads it ----------------------------------------
+
+FOLDER_VARIABLES = (
+    "PROMETHEUS_MULTIPROC_DIR",
+    "USSD_METRICS_MASTER_PID",
+    "USSD_METRICS_TEMPORARY_DIR",
+)
+
+
+def read_gunicorn_conf() -> dict[str, Any]:
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No folder named yet; whatever the file sets is taken back afterwards, so this
+    process's own metrics stay in memory."""
+    saved = {name: os.environ.pop(name, None) for name in FOLDER_VARIABLES}
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def test_each_start_has_a_new_folder_that_a_reload_keeps(tmp_path, clean_environment):
+    config = read_gunicorn_conf()
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert folder.parent == tmp_path and folder.name.startswith("ussd-flex-metrics-")
+    assert list(folder.iterdir()) == []
+    (folder / "counter_4242.db").write_bytes(b"")
+    read_gunicorn_conf()  # a HUP: the same master reads the file again
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder)
+    assert (folder / "counter_4242.db").exists()
+    config["on_exit"](None)
+    assert not folder.exists()
+
+
+def test_a_folder_the_operator_names_is_emptied_at_start_and_left(tmp_path, clean_environment):
+    named = tmp_path / "metrics"
+    named.mkdir()
+    (named / "counter_99.db").write_bytes(b"stale")
+    (named / "histogram_99.db").write_bytes(b"stale")
+    (named / "README").write_text("not ours")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(named)
+    config = read_gunicorn_conf()
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(named)
+    assert [p.name for p in named.iterdir()] == ["README"]
+    config["on_exit"](None)
+    assert named.is_dir()
+
+
+def test_an_exited_worker_keeps_its_counts(tmp_path, clean_environment):
+    config = read_gunicorn_conf()
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    names = ["counter_77.db", "histogram_77.db", "gauge_livesum_77.db", "gauge_livesum_78.db"]
+    for name in names:
+        (folder / name).write_bytes(b"")
+    config["child_exit"](None, SimpleNamespace(pid=77))
+    # its live gauges go, as prometheus_client asks; its counters stay to be added up
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["counter_77.db", "histogram_77.db", "gauge_livesum_78.db"]
+    )
+    config["on_exit"](None)
