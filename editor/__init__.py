@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
     from editor.privacy import routes as _privacy  # noqa: F401
     from editor.simulator import routes as _simulator  # noqa: F401
     from editor.submissions import routes as _submissions  # noqa: F401
+    from editor.webhooks import routes as _webhooks  # noqa: F401
 
     # `translate` is the plain gettext, for Python objects that render their own text.
     app.jinja_env.globals.update(

@@ -38,6 +38,12 @@ def add_endpoint(app, url: str = URL, events=webhooks.EVENT_TYPES, **extra: Any)
         return row.id, secret
 
 
+def stored(endpoint_id: int) -> WebhookEndpoint:
+    row = db.session.get(WebhookEndpoint, endpoint_id)
+    assert row is not None
+    return row
+
+
 def send(app) -> deliveries.DeliveryReport:
     with app.app_context():
         return deliveries.dispatch_due()
@@ -222,8 +228,8 @@ def test_a_disabled_or_deleted_endpoint_gets_nothing_more(app, requests_mock):
     deleted_id, _ = add_endpoint(app, "https://gone.example.org/h")
     at_walk(app.test_client(), ENGLISH[0])
     with app.app_context():
-        db.session.get(WebhookEndpoint, disabled_id).enabled = False
-        db.session.delete(db.session.get(WebhookEndpoint, deleted_id))
+        stored(disabled_id).enabled = False
+        db.session.delete(stored(deleted_id))
         db.session.commit()
     send(app)
     assert requests_mock.call_count == 0
@@ -344,7 +350,7 @@ def receiver() -> Iterator[int]:
 def test_a_local_endpoint_needs_private_addresses_allowed(app, receiver):
     refused_id, _ = add_endpoint(app, f"http://127.0.0.1:{receiver}/refused")
     with app.app_context():  # saved when it was allowed, then unticked
-        db.session.get(WebhookEndpoint, refused_id).allow_private = False
+        stored(refused_id).allow_private = False
         db.session.commit()
     _, secret = add_endpoint(app, f"http://127.0.0.1:{receiver}/ok", allow_private=True)
     at_walk(app.test_client(), ENGLISH[0])
@@ -384,7 +390,7 @@ def test_the_test_event_reaches_an_endpoint_that_chose_no_events(app, requests_m
     endpoint_id, secret = add_endpoint(app, events=[])
     requests_mock.post(URL, status_code=200)
     with app.app_context():
-        event_id = webhooks.queue_test_event(db.session.get(WebhookEndpoint, endpoint_id))
+        event_id = webhooks.queue_test_event(stored(endpoint_id))
         db.session.commit()
     send(app)
     [request] = requests_mock.request_history

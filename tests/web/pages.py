@@ -13,9 +13,10 @@ from flask import Flask
 
 from tests.conftest import TOKEN, at_walk
 from ussd.extensions import db
+from ussd.handoff import webhooks
 from ussd.mapped_gateways import read_definition, save_definition
 from ussd.menu.document import parse_menu
-from ussd.models import Menu
+from ussd.models import Menu, WebhookEndpoint
 from ussd.publishing import save_draft
 
 EXTRA_NODES: list[dict[str, Any]] = [
@@ -61,6 +62,17 @@ def prepare(app: Flask, client: Any) -> None:
         example = Path(__file__).parents[2] / "docs" / "mapped-gateways" / "arkesel.json"
         save_definition(read_definition(json.loads(example.read_text("utf-8"))), None)
         db.session.commit()
+    with app.app_context():  # a webhook endpoint, whose log shows the submission below
+        db.session.add(
+            WebhookEndpoint(
+                name="Case management",
+                url="https://cases.example.org/hooks",
+                events="submission.created,handoff.failed",
+                secret=webhooks.new_secret(),
+            )
+        )
+        db.session.commit()
+        webhooks.cache().clear()
     at_walk(client, ["1", "1", "1", "1"], session="pages-done", phone="+221770000101")
     at_walk(client, ["2", "2"], session="pages-half", phone="+221770000102")
     for entry, new in (("", True), ("1", False)):  # a gateway that names no network
@@ -98,5 +110,8 @@ PAGES = [
     "/editor/gateways",
     "/editor/gateways/new",
     "/editor/gateways/arkesel",
+    "/editor/webhooks",
+    "/editor/webhooks/1",
+    "/editor/webhooks/1/delete",
     "/editor/help/menu-format",
 ]

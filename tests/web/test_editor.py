@@ -122,6 +122,8 @@ SAMPLE = {
     "user_id": 1,
     "handoff_id": 1,
     "name": "sample",  # a mapped gateway's name
+    "endpoint_id": 1,  # a webhook endpoint
+    "message_id": 1,  # one of its deliveries
 }
 PUBLIC = {"editor.login"}
 

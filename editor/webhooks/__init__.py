@@ -1,0 +1,1 @@
+"""Outgoing webhooks: the admins' endpoints, each with its delivery log."""
