@@ -1,8 +1,9 @@
 import React from 'react';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Actions, __resetManager } from '@twilio/flex-ui';
 
 import UssdTaskInfo from '../components/UssdTaskInfo/UssdTaskInfo';
+import { LOCAL_TIME_REFRESH_MS } from '../components/CallbackButton/SafeWindowNote';
 import { clock } from '../utils/safeWindow';
 import { demoAttributesFrench, makeTask } from './fixtures';
 
@@ -35,11 +36,14 @@ describe('Call back and the caller\'s safe window', () => {
   });
 
   it('shows the safe window in the panel, to agents and supervisors', () => {
+    setNow('2026-11-30T22:40:00Z');
     const { rerender } = renderTask(morning);
     expect(screen.getByTestId('ussd-safe-window')).toHaveTextContent(
       'Safe to call: morning (08:00–12:00 caller’s time)',
     );
-    expect(screen.getByTestId('ussd-safe-window')).toHaveTextContent('Caller’s time zone: Africa/Dakar');
+    expect(screen.getByTestId('ussd-caller-time')).toHaveTextContent(
+      'Caller’s time zone: Africa/Dakar, where it is 22:40 now',
+    );
     rerender(<UssdTaskInfo task={makeTask(morning)} showCallback={false} />);
     expect(screen.getByTestId('ussd-safe-window')).toHaveTextContent('Safe to call: morning (08:00–12:00');
   });
@@ -51,6 +55,33 @@ describe('Call back and the caller\'s safe window', () => {
   ])('describes %j as %j', (extra, text) => {
     renderTask({ ...morning, ...extra });
     expect(screen.getByTestId('ussd-safe-window')).toHaveTextContent(text);
+  });
+
+  it('says when the caller\'s local time is unknown', () => {
+    const { rerender } = renderTask({ ...morning, caller_timezone: 'Africa/Atlantis' });
+    expect(screen.getByTestId('ussd-caller-time')).toHaveTextContent(
+      'Caller’s time zone: Africa/Atlantis (not recognised: their local time is unknown)',
+    );
+    rerender(<UssdTaskInfo task={makeTask({ ...morning, caller_timezone: undefined })} />);
+    expect(screen.getByTestId('ussd-caller-time')).toHaveTextContent(
+      'No time zone came with the request: the caller’s local time is unknown.',
+    );
+  });
+
+  it('keeps the caller\'s local time current while the panel is open', () => {
+    jest.useFakeTimers();
+    try {
+      setNow('2026-11-30T11:59:00Z');
+      renderTask(morning);
+      expect(screen.getByTestId('ussd-caller-time')).toHaveTextContent('where it is 11:59 now');
+      setNow('2026-11-30T12:00:00Z');
+      act(() => {
+        jest.advanceTimersByTime(LOCAL_TIME_REFRESH_MS);
+      });
+      expect(screen.getByTestId('ussd-caller-time')).toHaveTextContent('where it is 12:00 now');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('shows no safe window when the request has none', () => {
@@ -195,6 +226,9 @@ describe('Call back and the caller\'s safe window', () => {
       renderTask(morning);
       expect(screen.getByTestId('ussd-safe-window')).toHaveTextContent(
         'Appel possible : le matin (08:00–12:00, heure de l’appelant)',
+      );
+      expect(screen.getByTestId('ussd-caller-time')).toHaveTextContent(
+        'Fuseau horaire de l’appelant : Africa/Dakar, où il est 22:40',
       );
       fireEvent.click(screen.getByRole('button', { name: /Rappeler le/ }));
       expect(dialog()).toHaveTextContent('En dehors des heures sûres de l’appelant');
