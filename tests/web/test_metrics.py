@@ -457,3 +457,28 @@ def test_unknown_outcomes_and_places_are_other(metrics_app):
     assert moved(before, after, "ussd_hops_total", gateway="africastalking", outcome="other") == 2
     assert moved(before, after, "ussd_deliveries_total", kind="webhook", result="other") == 1
     assert moved(before, after, "ussd_internal_errors_total", where="other") == 1
+
+
+def test_errors_outside_the_hop_are_counted_by_place(metrics_app, monkeypatch, caplog):
+    from ussd.handoff import dispatcher
+
+    @metrics_app.get("/test-only-broken-page")
+    def broken_page() -> str:
+        raise RuntimeError("a page failed")
+
+    metrics_app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the 500 page
+    metrics_app.config["DISPATCH_INTERVAL_SECONDS"] = 0.01
+    worker = dispatcher.Dispatcher(metrics_app)
+
+    def failing_pass(**kwargs: Any) -> None:
+        worker._stopping.set()  # one pass, then the loop ends
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(dispatcher, "dispatch_due", failing_pass)
+    client = metrics_app.test_client()
+    _, before = scrape(client)
+    assert client.get("/test-only-broken-page").status_code == 500
+    worker._loop()
+    _, after = scrape(client)
+    assert moved(before, after, "ussd_internal_errors_total", where="app") == 1
+    assert moved(before, after, "ussd_internal_errors_total", where="dispatcher") == 1
