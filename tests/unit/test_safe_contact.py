@@ -8,6 +8,7 @@ import copy
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from ussd.handoff.safe_contact import (
 )
 from ussd.menu.document import MenuFormatError, parse_menu
 from ussd.menu.engine import Answer, State
+from ussd.menu.lint import lint
 from ussd.menu.safe_contact import DEFAULT_CALLBACK_WINDOWS, canonical_window, is_inside
 
 DEMO = json.loads(Path("ussd/menu/demo_menu.json").read_text("utf-8"))
@@ -280,3 +282,47 @@ def test_task_attributes_default_hours_when_the_menu_gives_none():
 )
 def test_local_time(zone, expected):
     assert local_time(zone, datetime(2026, 11, 30, 12, tzinfo=UTC)) == expected
+
+
+def _window_question(kind: str = "menu", values=("morning", "none")):
+    node: dict[str, Any] = {
+        "id": "when",
+        "kind": kind,
+        "key": "callback_window",
+        "text": {"en": "When?"},
+    }
+    if kind == "menu":
+        node["options"] = [{"label": {"en": v}, "value": v} for v in values]
+    node["next"] = "thanks"
+    return {
+        "name": "Safe line",
+        "languages": ["en"],
+        "start": "when",
+        "nodes": [node, {"id": "thanks", "kind": "handoff", "text": {"en": "Thank you."}}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("document", "warnings"),
+    [
+        (_window_question(), []),
+        (_window_question(values=("Morning", "ANY", "none")), []),  # read without case
+        (
+            _window_question(values=("morning", "weekend", "night")),
+            [
+                "the value(s) weekend, night are not safe windows Flex knows (morning, "
+                "afternoon, evening, any, none): agents are not warned before calling"
+            ],
+        ),
+        (
+            _window_question(kind="input"),
+            [
+                "the answer key callback_window is the safe window for a call back: ask it "
+                "with a menu whose options store morning, afternoon, evening, any, none"
+            ],
+        ),
+    ],
+)
+def test_lint_of_a_safe_window_question(document, warnings):
+    problems = lint(parse_menu(document))
+    assert [str(p.text) for p in problems if p.node == "when"] == warnings

@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+# At import, not on a request's last hop: the tables are small (docs/performance.md), so
+# gunicorn's master loads them once for every worker and no caller waits for them.
+from phonenumbers.timezone import time_zones_for_geographical_number, time_zones_for_number
+
 from ussd.menu.safe_contact import (
     CALLBACK_WINDOW_KEY,
     DEFAULT_CALLBACK_WINDOWS,
@@ -42,13 +46,6 @@ def caller_timezone(phone: str) -> str | None:
     """
     if not is_e164(phone):
         return None
-    # Imported on the first hand-off of a process, not with the hop: only the last hop of
-    # a request needs it, and a worker that serves no hand-off never loads its tables.
-    from phonenumbers.timezone import (
-        time_zones_for_geographical_number,
-        time_zones_for_number,
-    )
-
     try:
         number = phonenumbers.parse(phone)
     except phonenumbers.NumberParseException:

@@ -23,6 +23,7 @@ from ussd.menu.document import (
 )
 from ussd.menu.engine import BACK, MORE, CompiledMenu, localized
 from ussd.menu.gsm import DEFAULT_BUDGET, Budget, Measure, suggest_gsm7, ucs2_forcing
+from ussd.menu.safe_contact import CALLBACK_WINDOW_KEY, WINDOW_VALUES, canonical_window
 from ussd.menu.texts import (
     DATE_FORMAT_HINTS,
     MESSAGE_NAMES,
@@ -152,6 +153,7 @@ def lint(
     _check_placeholders(doc, add)
     _check_keys_shown(doc, add)
     _check_reply_pin(doc, add)
+    _check_callback_window(doc, add)
     _check_budgets(doc, budgets, add)
     return sorted(problems, key=lambda p: p.severity != "error")
 
@@ -480,6 +482,38 @@ def _check_reply_pin(doc: MenuDocument, add: Add) -> None:
                     node.id,
                     N_("{what} shows {{reply_pin}}: a caller's PIN is never shown", what=what),
                 )
+
+
+def _check_callback_window(doc: MenuDocument, add: Add) -> None:
+    """Flex knows a safe window (callback_window, ussd/menu/safe_contact.py) only by its
+    values: any other stays in the answers, and no agent is warned before calling."""
+    known = ", ".join(WINDOW_VALUES)
+    for node in doc.nodes.values():
+        if node.key != CALLBACK_WINDOW_KEY:
+            continue
+        if node.kind != "menu":
+            add(
+                "warning",
+                node.id,
+                N_(
+                    "the answer key callback_window is the safe window for a call back: "
+                    "ask it with a menu whose options store {known}",
+                    known=known,
+                ),
+            )
+            continue
+        unknown = [o.value for o in node.options if canonical_window(o.value) is None]
+        if unknown:
+            add(
+                "warning",
+                node.id,
+                N_(
+                    "the value(s) {values} are not safe windows Flex knows ({known}): agents "
+                    "are not warned before calling",
+                    values=", ".join(unknown),
+                    known=known,
+                ),
+            )
 
 
 def longest_shown(doc: MenuDocument, lang: str) -> dict[str, int]:
