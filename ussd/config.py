@@ -169,6 +169,38 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
     ),
     ("WEBHOOK_MAX_BYTES", int, 8192, "largest webhook body accepted"),
     (
+        "BDAPPS_SEND_URL",
+        str,
+        "",
+        "bdapps / Applink: where screens are sent (the platform's USSD send URL, e.g. "
+        "https://developer.bdapps.com/ussd/send); empty: bdapps screens wait unsent",
+    ),
+    (
+        "BDAPPS_APP_ID",
+        str,
+        "",
+        "bdapps / Applink: the application id (APP_…) given when provisioned",
+    ),
+    (
+        "BDAPPS_APP_PASSWORD",
+        str,
+        "",
+        "bdapps / Applink: the application's password (its API key), sent with each screen",
+    ),
+    (
+        "BDAPPS_SCREEN_SECONDS",
+        float,
+        20.0,
+        "bdapps / Applink: a screen not sent this long after the caller's input is dropped "
+        "(the handset has stopped waiting): never shown late",
+    ),
+    (
+        "BDAPPS_SEND_TIMEOUT_SECONDS",
+        float,
+        5.0,
+        "bdapps / Applink: how long one send waits for the platform's answer",
+    ),
+    (
         "MAX_SESSIONS_PER_PHONE_PER_HOUR",
         int,
         30,

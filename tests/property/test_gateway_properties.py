@@ -20,8 +20,10 @@ from hypothesis import strategies as st
 from ussd.gateways import GATEWAYS, BadRequest, Turn
 from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.base import MAX_FIELD, MAX_INPUT
+from ussd.privacy.phones import MASKED_PREFIX, is_masked
 
 bare = Flask(__name__)
+bare.config["BDAPPS_APP_ID"] = "APP_000001"  # bdapps reads only its own application's
 
 FIELDS = {
     "africastalking": ("sessionId", "phoneNumber", "serviceCode", "networkCode", "text"),
@@ -32,6 +34,17 @@ FIELDS = {
     "dmark": ("transactionId", "msisdn", "ussdServiceCode", "ussdRequestString", "response"),
     "safaricom": ("ORIG", "DEST", "SESSION_ID", "USSD_PARAMS"),
     "infobip": ("msisdn", "text", "shortCode", "imsi", "language", "optional", "ussdGwId"),
+    "bdapps": (
+        "applicationId",
+        "sessionId",
+        "requestId",
+        "ussdOperation",
+        "sourceAddress",
+        "message",
+        "encoding",
+        "version",
+        "vlrAddress",
+    ),
 }
 # the path a gateway is called at, where it is not /ussd/<name> (Infobip's operation)
 PATHS = {"infobip": "/ussd/infobip/session/s-1/response"}
@@ -72,7 +85,10 @@ def check_turn(turn: Turn) -> None:
     assert isinstance(turn, Turn)
     assert isinstance(turn.session_id, str) and turn.session_id
     assert isinstance(turn.phone, str) and turn.phone.strip()
-    assert all(ch.isdigit() or ch in "+ -" for ch in turn.phone)
+    # a number, or the id of a caller the gateway masked (bdapps), kept whole
+    assert all(ch.isdigit() or ch in "+ -" for ch in turn.phone) or (
+        is_masked(turn.phone) and turn.phone.removeprefix(MASKED_PREFIX).isascii()
+    )
     for value in (turn.session_id, turn.phone, turn.service_code, turn.network, turn.input):
         assert isinstance(value, str) and no_control(value)
     assert len(turn.input) <= MAX_INPUT
@@ -183,6 +199,17 @@ SAMPLES: dict[
         "DEST": "167",
         "SESSION_ID": "session-id",
         "USSD_PARAMS": "7*1*a",
+    },
+    "bdapps": {
+        "message": "2",
+        "ussdOperation": "mo-cont",
+        "requestId": "1330933229902",
+        "vlrAddress": "tel:8801812345678",
+        "sessionId": "1330929317043",
+        "encoding": "440",
+        "sourceAddress": "tel:8801812345678",
+        "applicationId": "APP_000001",
+        "version": "1.0",
     },
     "infobip": {
         "msisdn": "9647701234567",
@@ -372,3 +399,32 @@ def test_at_event_parse_returns_a_triple_or_raises_bad_request(body, content_typ
     assert isinstance(session_id, str) and no_control(session_id)
     assert status in ("success", "incomplete", "failed")
     assert duration is None or 0 <= duration <= 2**31 - 1
+
+
+@given(
+    session=st.one_of(ids, st.integers(0, 10**15)),
+    request_id=st.one_of(ids, st.integers(0, 10**15)),
+    address=st.one_of(
+        st.from_regex(r"8801[3-9][0-9]{8}", fullmatch=True),
+        st.from_regex(r"[0-9A-F]{8,32}", fullmatch=True).filter(lambda t: not t.isdigit()),
+    ),
+    first=st.booleans(),
+    message=clean_text,
+)
+def test_well_formed_bdapps_requests_parse(session, request_id, address, first, message):
+    payload = {
+        "applicationId": "APP_000001",
+        "sessionId": session,
+        "requestId": request_id,
+        "ussdOperation": "mo-init" if first else "mo-cont",
+        "sourceAddress": f"tel:{address}",
+        "message": message,
+        "encoding": "440",
+        "version": "1.0",
+    }
+    turn = parse("bdapps", json.dumps(payload).encode(), "application/json")
+    assert turn is not None
+    assert turn.session_id == str(session) and turn.request_key == str(request_id)
+    assert turn.phone == (address if address.isdigit() else MASKED_PREFIX + address)
+    assert turn.input == ("" if first else message)
+    assert turn.echo("address") == f"tel:{address}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.arkesel import Arkesel
 from ussd.gateways.base import BadRequest, Gateway, Turn
+from ussd.gateways.bdapps import Bdapps
 from ussd.gateways.dmark import Dmark
 from ussd.gateways.generic_json import GenericJson
 from ussd.gateways.hubtel import Hubtel
@@ -23,6 +24,7 @@ GATEWAYS: dict[str, Gateway] = {
         Dmark(),
         Safaricom(),
         Infobip(),
+        Bdapps(),
     )
 }
 

@@ -17,6 +17,7 @@ from flask import Request, Response
 from ussd.menu.engine import Screen, compact_json
 from ussd.menu.gsm import Budget
 from ussd.privacy.phones import to_e164
+from ussd.responses import plain
 
 MAX_FIELD = 200  # ids, phone numbers, codes, networks
 MAX_INPUT = 1000  # one input (AT: all inputs so far) — the body cap bounds it anyway
@@ -29,6 +30,8 @@ def printable(value: str, limit: int = 40) -> str:
 
 class BadRequest(ValueError):
     """The request is malformed; the message is a one-line reason for the HTTP 400 body."""
+
+    status = 400  # a subclass may say the request is refused for another reason (401)
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,23 @@ class Gateway:
     country: ClassVar[str | None] = None
     # The HTTP methods the provider calls the webhook with (DMARK and Safaricom send GET).
     methods: ClassVar[tuple[str, ...]] = ("POST",)
+    # True for a provider whose webhook is only acknowledged, the screen being sent back
+    # in a request of our own (bdapps): the hop queues `screen_body` in the outbox.
+    asynchronous: ClassVar[bool] = False
 
     def parse(self, request: Request) -> Turn:
         raise NotImplementedError
 
     def render(self, screen: Screen, turn: Turn | None) -> Response:
         raise NotImplementedError
+
+    def refuse(self, status: int, reason: str) -> Response:
+        """A refusal (malformed request, wrong token) in the provider's terms."""
+        return plain(status, reason)
+
+    def screen_body(self, turn: Turn, screen: Screen) -> dict[str, Any]:
+        """What an asynchronous gateway sends to show `screen` (its send API's request)."""
+        raise NotImplementedError(f"{self.name} answers in the webhook's response")
 
     # Helpers shared by the adapters -------------------------------------------------------
 

@@ -17,7 +17,7 @@ from ussd.menu.engine import State, compact_json
 from ussd.menu.languages import english_name
 from ussd.menu.safe_contact import Windows
 from ussd.models import Handoff
-from ussd.privacy.phones import is_e164
+from ussd.privacy.phones import is_e164, is_masked
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")
@@ -27,11 +27,15 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def caller_attributes(phone: str) -> dict[str, str]:
+def caller_attributes(phone: str) -> dict[str, Any]:
     """`name` and `from`: the number in E.164, which Flex and the plugin dial. A number
     that could not be made E.164 (a local number from a gateway serving several countries
     while DEFAULT_PHONE_REGION is empty) is never sent as `from`: an agent would call a
-    wrong or impossible number. It goes as `from_unverified`, and `name` says so."""
+    wrong or impossible number. It goes as `from_unverified`, and `name` says so. A caller
+    the gateway masked (bdapps) has no number at all: `callable` false tells the plugin
+    and agents to answer with a reply read on the next dial instead of a call back."""
+    if is_masked(phone):
+        return {"name": "Masked number (reply by USSD)", "callable": False}
     if is_e164(phone):
         return {"name": phone, "from": phone}
     return {"name": f"{phone} (unverified)", "from_unverified": phone}

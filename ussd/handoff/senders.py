@@ -7,6 +7,7 @@ from typing import Any
 
 from ussd.handoff.deliveries import Sender
 from ussd.handoff.dispatcher import router
+from ussd.handoff.gateway_screens import GatewayScreenSender
 from ussd.handoff.taskrouter import Retry, missing_settings
 from ussd.handoff.webhooks import WebhookSender
 
@@ -32,4 +33,4 @@ class TaskAttributesSender:
 
 
 def all_senders(config: Mapping[str, Any]) -> list[Sender]:
-    return [TaskAttributesSender(config), WebhookSender(config)]
+    return [TaskAttributesSender(config), GatewayScreenSender(config), WebhookSender(config)]

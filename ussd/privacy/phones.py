@@ -65,10 +65,22 @@ def to_e164(raw: str, default_region: str | None = None) -> str | None:
     return None
 
 
+# A caller whose number the gateway masks (bdapps sends `tel:` and a hash): the session
+# runs under this id, hashed like any number, but nobody can call it back.
+MASKED_PREFIX = "masked:"
+
+
+def is_masked(phone: str) -> bool:
+    return phone.startswith(MASKED_PREFIX)
+
+
 @lru_cache(maxsize=4096)
 def normalize(raw: str, default_region: str | None = None) -> str:
     """E.164 where the number can be understood, else the digits as sent (never refused:
-    a caller whose operator formats numbers oddly must still be served)."""
+    a caller whose operator formats numbers oddly must still be served). A masked caller's
+    id is kept whole: its digits alone could be another caller's."""
+    if is_masked(raw):
+        return raw
     return to_e164(raw, default_region) or _compact(raw)
 
 

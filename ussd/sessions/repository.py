@@ -8,13 +8,14 @@ The service calls these functions by name; nothing else in a hop writes SQL.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ussd.extensions import db
 from ussd.handoff import webhooks
-from ussd.handoff.deliveries import insert_once_statement, message_row
+from ussd.handoff.deliveries import Queued, insert_once_statement, message_row
 from ussd.models import Handoff, OutboxMessage, UssdSession, utcnow
 from ussd.sessions.store import Prepared, Record, Transaction
 
@@ -266,6 +267,18 @@ def count_recent_tasks(tx: Transaction, phone_hash: str, since: datetime) -> int
 
 def insert_handoff(tx: Transaction, values: dict[str, Any]) -> None:
     tx.execute(_plain(tx, "insert_handoff", _INSERT_HANDOFF), values)
+
+
+def queue_message(tx: Transaction, message: Queued, now: datetime) -> bool:
+    """Queue a general outbox message (an asynchronous gateway's screen) in the hop's
+    transaction; False when its dedupe key was already queued (a repeated request)."""
+    statement = _queue_statement(tx.store.engine.dialect.name)
+    return tx.execute(_plain(tx, "queue_message", statement), message_row(message, now)) == 1
+
+
+@lru_cache(maxsize=4)
+def _queue_statement(dialect: str) -> Any:
+    return insert_once_statement(dialect).values(_all_columns(OutboxMessage.__table__))
 
 
 def queue_webhook_event(

@@ -46,7 +46,11 @@ def check_call() -> Response | None:
     refusal = guard(_request(), current_app.config)
     if refusal is not None:  # named by the path's first part: the view has not run
         metrics.refused(request.path.removeprefix("/ussd/").partition("/")[0], "refused")
-    return refusal
+    gateway = GATEWAYS.get((request.view_args or {}).get("gateway_name", ""))
+    if refusal is None or gateway is None:
+        return refusal
+    # in the provider's own terms (bdapps reads a JSON statusCode)
+    return gateway.refuse(refusal.status_code, refusal.get_data(as_text=True).strip())
 
 
 @bp.route("/<gateway_name>", methods=["GET", "POST"])
@@ -55,7 +59,7 @@ def webhook(gateway_name: str) -> Response:
     if gateway is None:
         abort(404)
     if request.method not in gateway.methods:  # HEAD too: it would run a hop
-        return _not_allowed(gateway.methods)
+        return _not_allowed(gateway.methods, gateway)
     return _serve(gateway)
 
 
@@ -70,8 +74,9 @@ def mapped_webhook(name: str) -> Response:
     return _serve(gateway)
 
 
-def _not_allowed(methods: tuple[str, ...]) -> Response:
-    refusal = plain(405, f"method not allowed: use {' or '.join(methods)}")
+def _not_allowed(methods: tuple[str, ...], gateway: Gateway | None = None) -> Response:
+    reason = f"method not allowed: use {' or '.join(methods)}"
+    refusal = gateway.refuse(405, reason) if gateway is not None else plain(405, reason)
     refusal.headers["Allow"] = ", ".join(methods)
     return refusal
 
@@ -83,7 +88,7 @@ def _serve(gateway: Gateway) -> Response:
         turn = gateway.parse(_request())
     except BadRequest as exc:
         metrics.refused(gateway.name, "bad_request")
-        return plain(400, str(exc))
+        return gateway.refuse(exc.status, str(exc))
     trace = Trace()
     screen = answer_or_apologise(f"/ussd/{gateway.name}", turn, gateway, trace)
     response = gateway.render(screen, turn)

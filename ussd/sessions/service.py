@@ -24,6 +24,7 @@ from ussd.extensions import db
 from ussd.gateways.base import Gateway, Turn
 from ussd.handoff import webhooks
 from ussd.handoff.dispatcher import notify_dispatcher
+from ussd.handoff.gateway_screens import screen_message
 from ussd.handoff.outbox import handoff_row
 from ussd.menu import engine
 from ussd.menu.engine import CompiledMenu, Context, Result, Screen, State, compact_json
@@ -91,6 +92,7 @@ class Hop:
 class Reply(NamedTuple):
     screen: Screen
     queued: bool = False  # a hand-off was queued: wake the dispatcher after the commit
+    sent: bool = False  # an asynchronous gateway's screen was queued with the hop's write
 
 
 class Ending(NamedTuple):
@@ -134,7 +136,7 @@ def answer(
         lambda: _hop(turn, gateway, trace, config, now, simulation, queue_task, version_id),
         wait,
     )
-    if reply.queued:
+    if reply.queued or reply.sent:
         notify_dispatcher()
     return reply.screen
 
@@ -186,6 +188,11 @@ def _hop(
             reply = Reply(Screen(system_message({}, "en", "ended"), end=True))
         else:
             reply = start_session(tx, hop, earlier, trace, version_id)
+        if _sends_screens(hop) and not reply.sent:
+            # a screen decided without a write (a repeat, an ended session, no menu): a
+            # repeat's screen is already queued under the same key, and stays queued once
+            reply = reply._replace(sent=_queue_screen(tx, hop, reply.screen))
+            tx.commit()
     return reply
 
 
@@ -210,9 +217,33 @@ def answer_or_apologise(
         metrics.internal_error("hop")
         trace.failed = True
         screen = apology(trace)
-    if screen.end:  # a closing screen has no second page: shorten it to this network's
-        screen = Screen(engine.fit_final(screen.text, screen_budget(gateway)), end=True)
+        if gateway.asynchronous and not options.get("simulation"):
+            send_apology(where, turn, gateway, screen, trace)
+    return fitted(screen, gateway)
+
+
+def fitted(screen: Screen, gateway: Gateway) -> Screen:
+    """A closing screen has no second page: shortened to this network's budget."""
+    if screen.end:
+        return Screen(engine.fit_final(screen.text, screen_budget(gateway)), end=True)
     return screen
+
+
+def send_apology(where: str, turn: Turn, gateway: Gateway, screen: Screen, trace: Trace) -> None:
+    """An asynchronous gateway's caller hears nothing unless a screen is sent: queue the
+    apology on its own (nothing if the hop's screen was queued before the error)."""
+    try:
+        with transaction() as tx:
+            message = screen_message(
+                gateway, turn, fitted(screen, gateway), utcnow(), current_app.config
+            )
+            sent = repo.queue_message(tx, message, utcnow())
+            tx.commit()
+    except Exception as exc:  # noqa: BLE001 - the database itself may be what failed
+        log_failure(where, exc, trace)
+        return
+    if sent:
+        notify_dispatcher()
 
 
 def _find(
@@ -321,6 +352,7 @@ def start_session(
         ending = finish_menu(tx, hop, result, session_id, version_id, code)
         if ending.screen is not None and not ending.stored:
             repo.store_screen(tx, session_id, ending.screen.text, ending.screen.end)
+        sent = _queue_screen(tx, hop, ending.screen or result.screen)
         tx.commit()
         if not hop.simulation:
             metrics.session_started(hop.gateway.name)
@@ -331,7 +363,7 @@ def start_session(
         if found is None:
             raise
         return Reply(Screen(found.last_screen, found.last_end))
-    return Reply(ending.screen or result.screen, ending.queued)
+    return Reply(ending.screen or result.screen, ending.queued, sent)
 
 
 def resolve_code(turn: Turn) -> tuple[str, list[str]]:
@@ -371,8 +403,10 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
     timeout = int(hop.config.get("SESSION_TIMEOUT_SECONDS", 180))
     if (hop.now - row.updated_at).total_seconds() > timeout:
         repo.time_out(tx, row, hop.now)
+        expired = Screen(menu.message(state.lang, "expired"), end=True)
+        sent = _queue_screen(tx, hop, expired)
         tx.commit()
-        return Reply(Screen(menu.message(state.lang, "expired"), end=True))
+        return Reply(expired, sent=sent)
 
     entry: str | None = hop.turn.input
     seen_text = row.seen_text
@@ -416,8 +450,9 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
     ending = finish_menu(tx, hop, result, row.id, version_id, row.service_code)
     if ending.screen is not None and not ending.stored:
         repo.store_screen(tx, row.id, ending.screen.text, ending.screen.end)
+    sent = _queue_screen(tx, hop, ending.screen or result.screen)
     tx.commit()
-    return Reply(ending.screen or result.screen, ending.queued)
+    return Reply(ending.screen or result.screen, ending.queued, sent)
 
 
 def new_input(text: str, seen_text: str) -> str | None:
@@ -535,6 +570,22 @@ def request_fingerprint(turn: Turn, secret: str) -> str:
     input it covers is the caller's answer (with AT, every answer so far)."""
     key = turn.request_key if turn.request_key is not None else "in:" + turn.input
     return keyed_hash(key, secret)
+
+
+def _sends_screens(hop: Hop) -> bool:
+    """Does this hop's screen go to the caller in a request of our own (bdapps)?"""
+    return hop.gateway.asynchronous and not hop.simulation
+
+
+def _queue_screen(tx: Transaction, hop: Hop, screen: Screen) -> bool:
+    """Queue an asynchronous gateway's screen in the hop's transaction; True when queued
+    now (False for other gateways, and for a repeated request, queued the first time)."""
+    if not _sends_screens(hop):
+        return False
+    message = screen_message(
+        hop.gateway, hop.turn, fitted(screen, hop.gateway), hop.now, hop.config
+    )
+    return repo.queue_message(tx, message, hop.now)
 
 
 def screen_budget(gateway: Gateway) -> Budget:
