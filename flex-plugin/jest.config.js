@@ -1,6 +1,9 @@
 // Submission times are rendered in the agent's local time zone; pin it so the
 // tests give the same text on every machine (set before any test worker starts).
 process.env.TZ = 'UTC';
+// The reply box talks to the USSD service only in the tests that set its URL (with a mocked
+// fetch); a URL exported in the developer's shell must not reach the other tests.
+delete process.env.FLEX_APP_USSD_SERVICE_URL;
 
 module.exports = {
   testEnvironment: 'jsdom',
