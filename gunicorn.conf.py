@@ -3,6 +3,7 @@
 Every value can be overridden from the environment (PORT, BIND, WEB_CONCURRENCY, ...).
 """
 
+import atexit
 import gc
 import os
 import shutil
@@ -70,6 +71,15 @@ def _prepare_metrics_folder() -> None:
         os.environ[_METRICS_TEMPORARY] = named
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = named
     os.environ[_METRICS_MASTER] = str(os.getpid())
+    # on_exit is not called when the application fails to load: the folder would be left
+    atexit.register(_remove_temporary_folder)
+
+
+def _remove_temporary_folder() -> None:
+    temporary = os.environ.get(_METRICS_TEMPORARY, "")
+    # the workers inherit this exit handler: only the master that made the folder removes it
+    if temporary and os.environ.get(_METRICS_MASTER) == str(os.getpid()):
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 _prepare_metrics_folder()
@@ -91,9 +101,7 @@ def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
 
 
 def on_exit(server):  # noqa: ARG001 - gunicorn's hook signature
-    temporary = os.environ.get(_METRICS_TEMPORARY, "")
-    if temporary:
-        shutil.rmtree(temporary, ignore_errors=True)
+    _remove_temporary_folder()
 
 
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature

@@ -251,3 +251,37 @@ def test_an_exited_worker_keeps_its_counts(tmp_path, clean_environment):
         ["counter_77.db", "histogram_77.db", "gauge_livesum_78.db"]
     )
     config["on_exit"](None)
+
+
+def test_a_start_that_fails_leaves_no_folder(tmp_path, database):
+    """A configuration error stops gunicorn while it loads the application, before its
+    on_exit hook could run: the master's exit still removes the folder it made."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "PORT": "0",
+        "WEB_CONCURRENCY": "1",
+        "SECRET_KEY": "metrics-start-test",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "METRICS_ALLOWED_IPS": "10.0.0.0/33",
+        "TMPDIR": str(temporary),
+    }
+    started = subprocess.run(  # noqa: S603 - our own gunicorn and config
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert "configuration: METRICS_ALLOWED_IPS is invalid" in started.stdout + started.stderr
+    assert list(temporary.iterdir()) == []
