@@ -14,15 +14,21 @@ from wtforms.validators import Length, NumberRange, Optional
 from editor.forms import EditorForm, options
 
 FIELD_NAME = [Length(max=64)]
+# Names, prefixes and values as the wire carries them: left to right in an Arabic page too,
+# so a prefix's trailing space stays where it is sent.
+WIRE = {"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}
 
 
 def _field(label: Any, description: Any = None, **kwargs: Any) -> StringField:
-    return StringField(label, validators=FIELD_NAME, description=description, **kwargs)
+    return StringField(
+        label, validators=FIELD_NAME, description=description, render_kw=WIRE, **kwargs
+    )
 
 
 class GatewayForm(EditorForm):
     name = StringField(
         _l("Name in the URL"),
+        render_kw=WIRE,
         validators=[Length(max=13)],
         description=_l("Lower-case letters, digits and dashes, at most 13: /ussd/mapped/<name>."),
     )
@@ -53,11 +59,13 @@ class GatewayForm(EditorForm):
     )
     new_values = StringField(
         _l("Values meaning new"),
+        render_kw=WIRE,
         validators=[Length(max=300)],
         description=_l("Separated by commas, such as true, 1, BEGIN."),
     )
     continue_values = StringField(
         _l("Values meaning a continuation"),
+        render_kw=WIRE,
         validators=[Length(max=300)],
         description=_l("Separated by commas; leave empty to take any other value as one."),
     )
@@ -65,6 +73,7 @@ class GatewayForm(EditorForm):
     service_code = _field(_l("Service code field (optional)"))
     country = StringField(
         _l("Country of local numbers (optional)"),
+        render_kw=WIRE,
         validators=[Length(max=2)],
         description=_l("Two letters, such as GH: numbers sent without a country code are of it."),
     )
@@ -76,29 +85,33 @@ class GatewayForm(EditorForm):
     )
     continue_prefix = StringField(
         _l("Prefix of a screen that waits for input"),
+        render_kw=WIRE,
         validators=[Length(max=20)],
         default="CON ",
         description=_l("With its space, such as “CON ”."),
     )
     end_prefix = StringField(
         _l("Prefix of a last screen"),
+        render_kw=WIRE,
         validators=[Length(max=20)],
         default="END ",
         description=_l("With its space, such as “END ”."),
     )
     content_type = StringField(
-        _l("Content type"), validators=[Length(max=80)], default="text/plain"
+        _l("Content type"), validators=[Length(max=80)], default="text/plain", render_kw=WIRE
     )
     text_field = _field(_l("Text field"))
     continue_field = _field(_l("Continue/end field"))
     continue_value = StringField(
         _l("Value meaning continue"),
+        render_kw=WIRE,
         validators=[Length(max=66)],
         description=_l("true, false, a number or text; in quotes for text such as “true”."),
     )
-    end_value = StringField(_l("Value meaning end"), validators=[Length(max=66)])
+    end_value = StringField(_l("Value meaning end"), validators=[Length(max=66)], render_kw=WIRE)
     echo = StringField(
         _l("Request fields echoed in the reply"),
+        render_kw=WIRE,
         validators=[Length(max=700)],
         description=_l(
             "Separated by commas, such as sessionID, userID; reply=request where names differ."
