@@ -548,3 +548,26 @@ def test_hostile_requests_get_one_line_and_change_nothing(
     text = response.get_data(as_text=True)
     assert text.startswith(reason) and text.count("\n") == 1
     assert snapshot(app) == before
+
+
+def test_a_title_is_shown_as_written_never_evaluated(app, as_admin):
+    title = "{{ 7*7 }} <b>x</b>"
+    assert save(as_admin, title=title).status_code == 302
+    page = as_admin.get("/editor/gateways/ark").get_data(as_text=True)
+    assert "{{ 7*7 }} &lt;b&gt;x&lt;/b&gt;" in page and "49" not in page.split("<h1>")[1][:60]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "x" * 5000},
+        {"session_id": "s" * 5000},
+        {"echo": "a" * 5000},
+        {"screen_characters": "many"},
+        {"method": "DELETE"},
+        {"reply_format": "xml"},
+    ],
+)
+def test_oversize_or_unknown_form_values_are_refused(app, as_admin, changes):
+    assert save(as_admin, **changes).status_code == 400
+    assert stored(app) == []
