@@ -438,3 +438,42 @@ def test_screens_reach_a_real_send_api_on_loopback(make_app):
     operations = [screen["ussdOperation"] for screen in StandIn.received]
     assert operations == ["mt-cont"] * 4 + ["mt-fin"]
     assert StandIn.received[-1]["message"] == WALKS["English"][2]
+
+
+# -- screens go first ---------------------------------------------------------------------------
+
+
+def test_screens_can_be_sent_alone(bdapps_app, requests_mock):
+    requests_mock.post(SEND_URL, json=SENT)
+    Caller(bdapps_app.test_client(), "bd-alone").dial()
+    with bdapps_app.app_context():
+        deliveries.enqueue(deliveries.Queued("webhook", "event-1", {"n": 1}))
+        db.session.commit()
+        report = deliveries.dispatch_due(kinds=("gateway_screen",))
+    assert report.delivered == 1 and len(sent_screens(requests_mock)) == 1
+    assert [row.status for row in outbox(bdapps_app)] == ["delivered", "pending"]
+
+
+def test_the_dispatcher_sends_screens_before_handoffs_and_the_rest(bdapps_app, monkeypatch):
+    worker = dispatcher.Dispatcher(bdapps_app)
+    calls: list[Any] = []
+
+    def handoffs(**kwargs: Any) -> dispatcher.DeliveryReport:
+        calls.append("hand-offs")
+        return dispatcher.DeliveryReport()
+
+    def messages(limit: int = 50, now: Any = None, kinds: Any = None) -> Any:
+        calls.append(tuple(kinds) if kinds is not None else "every kind")
+        if kinds is None:
+            worker._stopping.set()  # one pass is enough
+        return deliveries.DeliveryReport()
+
+    monkeypatch.setattr(dispatcher, "dispatch_due", handoffs)
+    monkeypatch.setattr(deliveries, "dispatch_due", messages)
+    worker._last_housekeeping = float("inf")  # no housekeeping in this pass
+    worker.wake.set()
+    worker.start()
+    assert worker.thread is not None
+    worker.thread.join(timeout=30)
+    assert not worker.alive
+    assert calls == [("gateway_screen",), "hand-offs", "every kind"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -245,14 +245,19 @@ def deliver(message_id: int, owner: str, report: DeliveryReport) -> bool:
     return True
 
 
-def dispatch_due(limit: int = 50, now: datetime | None = None) -> DeliveryReport:
-    """Send every due message whose kind can be sent now. A message sent can make the next
-    of its ordering key due, so claim again until a claim comes back empty. A failure
-    delays its own message (and those queued behind it on the same key), not the others:
-    one webhook endpoint that is down must not hold another's events."""
+def dispatch_due(
+    limit: int = 50, now: datetime | None = None, kinds: Collection[str] | None = None
+) -> DeliveryReport:
+    """Send every due message whose kind can be sent now (of `kinds` only, when given). A
+    message sent can make the next of its ordering key due, so claim again until a claim
+    comes back empty. A failure delays its own message (and those queued behind it on the
+    same key), not the others: one webhook endpoint that is down must not hold another's
+    events."""
     report = DeliveryReport()
     ready = []
     for kind, sender in senders().items():
+        if kinds is not None and kind not in kinds:
+            continue
         reason = sender.waiting_reason()
         if reason:
             report.notes.append(f"{kind}: {reason}")

@@ -370,12 +370,19 @@ class Dispatcher:
             self.failures = 0
             self.paused_until = 0.0
 
-    def _send_messages(self) -> None:
+    def _send_messages(self, kinds: tuple[str, ...] | None = None) -> None:
         """The general outbox (task updates, webhooks, asynchronous screens): its kinds
         fail independently of task creation, so they are not held by its pause."""
         from ussd.handoff.deliveries import dispatch_due as send_due
 
-        send_due()
+        send_due(kinds=kinds)
+
+    def _send_screens(self) -> None:
+        """Screens of asynchronous gateways first: a caller is waiting for each, and a
+        slow Twilio or webhook endpoint must not make one arrive too late."""
+        from ussd.handoff.gateway_screens import KIND
+
+        self._send_messages((KIND,))
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
@@ -396,6 +403,7 @@ class Dispatcher:
                 return
             try:
                 with self.app.app_context():
+                    self._send_screens()
                     if time.monotonic() >= self.paused_until:
                         self._after_pass(dispatch_due(background=True))
                     self._send_messages()
