@@ -37,7 +37,9 @@ const config = {
   },
   // The reply box needs the service's address; the preview answers its requests itself.
   plugins: [
-    new webpack.DefinePlugin({ 'process.env.FLEX_APP_USSD_SERVICE_URL': JSON.stringify('https://ussd.example.org') }),
+    new webpack.DefinePlugin({
+      'process.env.FLEX_APP_USSD_SERVICE_URL': JSON.stringify(process.env.PREVIEW_SERVICE_URL || 'https://ussd.example.org'),
+    }),
   ],
   performance: { hints: false },
   devtool: false,

@@ -105,13 +105,18 @@ const answer = (status, body) =>
   new Promise((resolve) => {
     setTimeout(() => resolve(new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })), 50);
   });
-window.fetch = (url, options = {}) => {
+// ?live=1 leaves the browser's fetch alone, to try the page against a running USSD service
+// (build with PREVIEW_SERVICE_URL set, serve the page from an origin in FLEX_ALLOWED_ORIGINS).
+const pageFetch = (url, options = {}) => {
   if (options.method === 'POST') {
     const failure = params.get('post');
     return failure ? answer(Number(failure), POST_ERRORS[failure] || {}) : answer(201, { id: 8, status: 'waiting' });
   }
   return answer(200, REPLIES);
 };
+if (!params.get('live')) {
+  window.fetch = pageFetch;
+}
 
 // ?now=22:40 sets the clock (UTC, which is Dakar's time) for the safe-window check.
 const at = params.get('now');
