@@ -106,6 +106,7 @@ def init_app(app: Flask) -> None:
     from editor.help import routes as _help  # noqa: F401
     from editor.menus import codes as _codes  # noqa: F401
     from editor.menus import files as _files  # noqa: F401
+    from editor.menus import insights as _insights  # noqa: F401
     from editor.menus import routes as _menus  # noqa: F401
     from editor.menus import versions as _versions  # noqa: F401
     from editor.nodes import routes as _nodes  # noqa: F401

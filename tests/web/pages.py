@@ -94,6 +94,7 @@ PAGES = [
     "/editor/menus/new",
     "/editor/menus/1",
     "/editor/menus/1/settings",
+    "/editor/menus/1/insights",
     "/editor/menus/1/messages",
     "/editor/menus/1/versions",
     "/editor/menus/1/import",

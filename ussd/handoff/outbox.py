@@ -14,6 +14,7 @@ from typing import Any
 from ussd.handoff.dispatcher import waiting_reason
 from ussd.handoff.safe_contact import implied_callback, safe_contact_attributes
 from ussd.menu.engine import State, compact_json
+from ussd.menu.insights import Insights, conversations
 from ussd.menu.languages import english_name
 from ussd.menu.safe_contact import Windows
 from ussd.models import Handoff
@@ -52,9 +53,11 @@ def task_attributes(
     submitted_at: datetime,
     simulation: bool = False,
     callback_windows: Windows | None = None,
+    insights: Insights | None = None,
 ) -> dict[str, Any]:
     """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5).
-    `callback_windows` are the menu's safe-window hours (None: the defaults)."""
+    `callback_windows` are the menu's safe-window hours (None: the defaults); `insights`
+    maps answers to Flex Insights' conversation attributes (ussd/menu/insights.py)."""
     answers = [a.to_dict() for a in state.answers]
     by_key = {a.key: a.value for a in state.answers}
     attributes: dict[str, Any] = {"channel": "ussd", "type": "ussd_request"}
@@ -76,6 +79,8 @@ def task_attributes(
         }
     )
     attributes.update(safe_contact_attributes(by_key, phone, callback_windows))
+    if insights and (filled := conversations(insights, by_key)):
+        attributes["conversations"] = filled
     if simulation:  # made from the editor's simulator: agents and filters can tell
         attributes["simulation"] = True
     return attributes
@@ -95,6 +100,7 @@ def handoff_row(
     target_id: int | None = None,
     simulation: bool = False,
     callback_windows: Windows | None = None,
+    insights: Insights | None = None,
 ) -> dict[str, Any]:
     """The outbox row of a finished session: a new task, or (with `target_id`) an update
     of the caller's open task."""
@@ -108,6 +114,7 @@ def handoff_row(
         submitted_at=submitted_at,
         simulation=simulation,
         callback_windows=callback_windows,
+        insights=insights,
     )
     values: dict[str, Any] = dict.fromkeys(c.name for c in Handoff.__table__.columns)
     values.update(

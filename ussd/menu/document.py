@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ussd.menu.insights import NO_INSIGHTS, Insights, insights_to_dict, parse_insights
 from ussd.menu.patterns import PatternError, compiled
 from ussd.menu.safe_contact import (
     DEFAULT_CALLBACK_WINDOWS,
@@ -259,6 +260,8 @@ class MenuDocument:
     description: str = ""
     # The local hours of each safe window a caller may choose (ussd/menu/safe_contact.py).
     callback_windows: Windows = field(default_factory=lambda: DEFAULT_CALLBACK_WINDOWS)
+    # Flex Insights' conversation attributes filled from answers (ussd/menu/insights.py).
+    insights: Insights = field(default_factory=lambda: NO_INSIGHTS)
 
     def to_dict(self) -> dict[str, Any]:
         return menu_to_dict(self)
@@ -284,6 +287,7 @@ def parse_menu(data: Any) -> MenuDocument:
             "nodes",
             "messages",
             "callback_windows",
+            "insights",
         },
         "menu",
         problems,
@@ -330,6 +334,7 @@ def parse_menu(data: Any) -> MenuDocument:
             continue
         nodes[node.id] = node
     callback_windows = parse_callback_windows(data.get("callback_windows", {}), problems)
+    insights = parse_insights(data.get("insights"), problems)
     if problems:
         raise MenuFormatError(problems)
     description = data.get("description", "")
@@ -342,6 +347,7 @@ def parse_menu(data: Any) -> MenuDocument:
         messages=_frozen(messages),
         description=description if isinstance(description, str) else "",
         callback_windows=callback_windows,
+        insights=insights,
     )
 
 
@@ -689,6 +695,8 @@ def menu_to_dict(doc: MenuDocument) -> dict[str, Any]:
         out["messages"] = {lang: dict(t) for lang, t in doc.messages.items()}
     if windows_to_dict(doc.callback_windows):
         out["callback_windows"] = windows_to_dict(doc.callback_windows)
+    if doc.insights:
+        out["insights"] = insights_to_dict(doc.insights)
     out["nodes"] = nodes
     return out
 

@@ -23,6 +23,7 @@ from ussd.menu.document import (
 )
 from ussd.menu.engine import BACK, MORE, CompiledMenu, localized
 from ussd.menu.gsm import DEFAULT_BUDGET, Budget, Measure, suggest_gsm7, ucs2_forcing
+from ussd.menu.insights import unasked_keys
 from ussd.menu.safe_contact import CALLBACK_WINDOW_KEY, WINDOW_VALUES, canonical_window
 from ussd.menu.texts import (
     DATE_FORMAT_HINTS,
@@ -154,6 +155,7 @@ def lint(
     _check_keys_shown(doc, add)
     _check_reply_pin(doc, add)
     _check_callback_window(doc, add)
+    _check_insights(doc, add)
     _check_budgets(doc, budgets, add)
     return sorted(problems, key=lambda p: p.severity != "error")
 
@@ -514,6 +516,22 @@ def _check_callback_window(doc: MenuDocument, add: Add) -> None:
                     known=known,
                 ),
             )
+
+
+def _check_insights(doc: MenuDocument, add: Add) -> None:
+    """A Flex Insights attribute mapped to an answer no question stores stays empty."""
+    asked = {node.key for node in doc.nodes.values() if node.key}
+    for attribute, key in unasked_keys(doc.insights, asked):
+        add(
+            "warning",
+            None,
+            N_(
+                "Flex Insights: {attribute} is filled from the answer '{key}', which no "
+                "question of this menu stores",
+                attribute=attribute,
+                key=key,
+            ),
+        )
 
 
 def longest_shown(doc: MenuDocument, lang: str) -> dict[str, int]:

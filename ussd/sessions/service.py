@@ -512,6 +512,7 @@ def finish_menu(
         target_id=target,
         simulation=hop.simulation,
         callback_windows=menu.document.callback_windows,
+        insights=menu.document.insights,
     )
     repo.insert_handoff(tx, handoff)
     if not hop.simulation:  # a coordinator's test walk is not a submission to pass on
