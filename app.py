@@ -86,6 +86,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     except ValueError as exc:
         raise SystemExit(f"configuration: USSD_ALLOWED_IPS is invalid ({exc})") from None
     app.config["USSD_SCREEN_CAPS_PARSED"] = settings.screen_caps(app.config["USSD_SCREEN_CAPS"])
+    app.config["BDAPPS_SEND_URL"] = settings.send_url(
+        "BDAPPS_SEND_URL", app.config.get("BDAPPS_SEND_URL") or ""
+    )
     from ussd.gateways import region_warning
     from ussd.privacy.phones import region_setting
 

@@ -352,6 +352,24 @@ def screen_caps(spec: str) -> dict[str, int]:
     return caps
 
 
+def send_url(name: str, value: str) -> str:
+    """A URL the service sends credentials to (BDAPPS_SEND_URL): https, or http only to this
+    machine (a provider's simulator), so a password never crosses a network in clear."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return value
+    parts = urlsplit(value.strip())
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if not parts.hostname or parts.scheme not in ("https", "http") or (
+        parts.scheme == "http" and not local
+    ):
+        raise SystemExit(
+            f"configuration: {name} must be an https:// URL (http:// only to localhost)"
+        )
+    return value.strip()
+
+
 def sample_env() -> str:
     """The text of .env.sample (regenerate with `python -m ussd.config > .env.sample`)."""
     lines = [
