@@ -13,10 +13,19 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
+from ussd.connections.client import Endpoint
 from ussd.extensions import db
 from ussd.handoff import webhooks
 from ussd.handoff.deliveries import Queued, insert_once_statement, message_row
-from ussd.models import Handoff, OutboxMessage, UssdSession, utcnow
+from ussd.models import (
+    Connection,
+    Handoff,
+    OutboxMessage,
+    Reply,
+    ReplyGuard,
+    UssdSession,
+    utcnow,
+)
 from ussd.sessions.store import Prepared, Record, Transaction
 
 SESSIONS = UssdSession.__table__
@@ -128,6 +137,40 @@ _OPEN_HANDOFF = (
     .limit(1)
 )
 _INSERT_HANDOFF = insert(HANDOFFS).values(_all_columns(HANDOFFS))
+REPLIES = Reply.__table__
+GUARDS = ReplyGuard.__table__
+# A caller is offered at most this many replies on one dial: the newest.
+REPLIES_OFFERED = 5
+_WAITING_REPLIES = (
+    select(REPLIES)
+    .where(REPLIES.c.phone_hash == bindparam("k_hash"), REPLIES.c.status == "waiting")
+    .order_by(REPLIES.c.id.desc())
+    .limit(REPLIES_OFFERED)
+)
+# By number and a lower bound on the id, not an IN list: a prepared statement has a fixed
+# number of parameters. The few rows above the bound are filtered by the caller.
+_REPLIES_FROM = select(REPLIES).where(
+    REPLIES.c.phone_hash == bindparam("k_hash"), REPLIES.c.id >= bindparam("k_from")
+)
+_MARK_READ = (
+    update(REPLIES)
+    .where(REPLIES.c.id == bindparam("k_id"), REPLIES.c.status == "waiting")
+    .values(status="read", read_at=bindparam("read_at", type_=REPLIES.c.read_at.type))
+)
+_GUARD = select(GUARDS).where(GUARDS.c.phone_hash == bindparam("k_hash"))
+_DROP_GUARD = GUARDS.delete().where(GUARDS.c.phone_hash == bindparam("k_hash"))
+_INSERT_GUARD = insert(GUARDS).values(
+    {c.name: bindparam(c.name, type_=c.type) for c in GUARDS.columns}
+)
+_GUARD_TRIES = (
+    update(GUARDS)
+    .where(GUARDS.c.phone_hash == bindparam("k_hash"))
+    .values(
+        wrong_tries=bindparam("wrong_tries", type_=GUARDS.c.wrong_tries.type),
+        locked_until=bindparam("locked_until", type_=GUARDS.c.locked_until.type),
+        updated_at=bindparam("updated_at", type_=GUARDS.c.updated_at.type),
+    )
+)
 
 
 def _sessions(tx: Transaction, name: str, statement: Any) -> Prepared:
@@ -294,13 +337,93 @@ def queue_webhook_event(
     (each endpoint gets it once); `phone` reaches only the endpoints that opted in to the
     caller's number. Returns how many messages were new."""
     messages = webhooks.event_messages(event_type, data, event_id, now, phone)
-    if not messages:
-        return 0
-    statement = insert_once_statement(tx.store.engine.dialect.name).values(
-        _all_columns(OutboxMessage.__table__)
+    return sum(queue_message(tx, message, now) for message in messages)
+
+
+# -- replies waiting for the caller ---------------------------------------------------------------
+
+
+def waiting_replies(tx: Transaction, phone_hash: str) -> list[Record]:
+    """The caller's unread replies, newest first."""
+    prepared = tx.store.prepare("waiting_replies", _WAITING_REPLIES, REPLIES)
+    return tx.rows(prepared, {"k_hash": phone_hash})
+
+
+def replies_from(tx: Transaction, phone_hash: str, first_id: int) -> list[Record]:
+    """The caller's replies from `first_id` on (the caller keeps those it asked for)."""
+    return tx.rows(
+        tx.store.prepare("replies_from", _REPLIES_FROM, REPLIES),
+        {"k_hash": phone_hash, "k_from": first_id},
     )
-    prepared = _plain(tx, "queue_message", statement)
-    return sum(tx.execute(prepared, message_row(m, now)) == 1 for m in messages)
+
+
+def mark_reply_read(tx: Transaction, reply_id: int, now: datetime) -> bool:
+    """True when this hop is the one that read it (a retry finds it read already)."""
+    prepared = _plain(tx, "mark_reply_read", _MARK_READ)
+    return tx.execute(prepared, {"k_id": reply_id, "read_at": now}) == 1
+
+
+def reply_guard(tx: Transaction, phone_hash: str) -> Record | None:
+    found = tx.rows(tx.store.prepare("reply_guard", _GUARD, GUARDS), {"k_hash": phone_hash})
+    return found[0] if found else None
+
+
+def set_reply_pin(tx: Transaction, phone_hash: str, pin_hash: str, now: datetime) -> None:
+    """The caller's PIN for replies from now on (a new request may change it)."""
+    tx.execute(_plain(tx, "drop_reply_guard", _DROP_GUARD), {"k_hash": phone_hash})
+    tx.execute(
+        _plain(tx, "insert_reply_guard", _INSERT_GUARD),
+        {
+            "phone_hash": phone_hash,
+            "pin_hash": pin_hash,
+            "wrong_tries": 0,
+            "locked_until": None,
+            "updated_at": now,
+        },
+    )
+
+
+def record_pin_tries(
+    tx: Transaction,
+    phone_hash: str,
+    wrong_tries: int,
+    locked_until: datetime | None,
+    now: datetime,
+) -> None:
+    tx.execute(
+        _plain(tx, "reply_guard_tries", _GUARD_TRIES),
+        {
+            "k_hash": phone_hash,
+            "wrong_tries": wrong_tries,
+            "locked_until": locked_until,
+            "updated_at": now,
+        },
+    )
+
+
+# -- an http node's connection ----------------------------------------------------------------
+
+CONNECTIONS = Connection.__table__
+_CONNECTION_BY_NAME = select(CONNECTIONS).where(CONNECTIONS.c.name == bindparam("k_name"))
+
+
+def find_endpoint(tx: Transaction, name: str) -> Endpoint | None:
+    """The connection `name`, read in the hop's transaction (only by a hop that reaches an
+    http node)."""
+    prepared = tx.store.prepare("find_connection", _CONNECTION_BY_NAME, CONNECTIONS)
+    rows = tx.rows(prepared, {"k_name": name})
+    if not rows:
+        return None
+    row = rows[0]
+    return Endpoint(
+        name=row.name,
+        base_url=row.base_url,
+        method=row.method,
+        secret_header=row.secret_header,
+        secret_value=row.secret_value,
+        timeout_seconds=float(row.timeout_seconds),
+        allow_private=bool(row.allow_private),
+    )
 
 
 # -- outside a hop ------------------------------------------------------------------------------

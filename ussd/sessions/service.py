@@ -9,6 +9,7 @@ statement is a named function of ussd/sessions/repository.py.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import traceback
@@ -26,13 +27,14 @@ from ussd.handoff import webhooks
 from ussd.handoff.dispatcher import notify_dispatcher
 from ussd.handoff.gateway_screens import screen_message
 from ussd.handoff.outbox import handoff_row
-from ussd.menu import engine
+from ussd.menu import engine, inbox
 from ussd.menu.engine import CompiledMenu, Context, Result, Screen, State, compact_json
 from ussd.menu.gsm import Budget
 from ussd.menu.texts import system_message
 from ussd.models import utcnow
 from ussd.privacy.phones import keyed_hash, normalize, phone_hash, phone_key
 from ussd.publishing import cache, normalize_code
+from ussd.sessions import replies
 from ussd.sessions import repository as repo
 from ussd.sessions.http_action import Requests, settle
 from ussd.sessions.repository import RESUMABLE, record_gateway_end
@@ -58,6 +60,8 @@ class Trace:
     lang: str | None = None
     menu: CompiledMenu | None = None
     phone_hash: str = ""
+    # the input was typed at a PIN screen: whoever shows inputs (the simulator) masks it
+    secret_input: bool = False
     failed: bool = False  # the caller was given the apology screen
     # the requests of http nodes made so far, reused if the hop is tried again
     requests: Requests = field(default_factory=Requests)
@@ -307,7 +311,14 @@ def start_session(
         )
     ctx = hop.context(code)
     earlier_state = _effective_state(earlier) if earlier is not None else None
-    if earlier is not None and earlier_state is not None:
+    # Replies waiting come first; a resume offer of the same menu follows them.
+    resumable = earlier_state if earlier and earlier.menu_version_id == version_id else None
+    offered = replies.offer_waiting(tx, hop, menu, ctx, resumable)
+    if offered is not None:
+        result = offered
+        if earlier is not None and resumable is not None:
+            repo.supersede(tx, earlier.id, hop.now)
+    elif earlier is not None and earlier_state is not None:
         version_id = earlier.menu_version_id
         menu, _, _ = cache().compiled(version_id)
         trace.menu = menu
@@ -320,6 +331,9 @@ def start_session(
                 break
             result = engine.step(menu, result.state, entry, ctx)
             result = settle(tx, menu, result, ctx, trace.requests)
+    result = dataclasses.replace(
+        result, state=replies.seal_pin(result.state, hop.phone_hash, hop.config)
+    )
     trace.lang = result.state.lang
     values = {
         "gateway": hop.gateway.name,
@@ -418,7 +432,16 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
 
     ctx = hop.context(row.service_code)
     version_id = row.menu_version_id
-    result = settle(tx, menu, engine.step(menu, state, entry, ctx), ctx, trace.requests)
+    replied = False  # a reply was read: its Flex task is told through the outbox
+    trace.secret_input = replies.asks_pin(menu, state)
+    if state.node == inbox.INBOX_NODE:
+        stepped, replied = replies.step_inbox(tx, hop, menu, state, entry, ctx)
+    else:
+        stepped = engine.step(menu, state, entry, ctx)
+    result = settle(tx, menu, stepped, ctx, trace.requests)
+    result = dataclasses.replace(
+        result, state=replies.seal_pin(result.state, hop.phone_hash, hop.config)
+    )
     if result.event == "restart":  # "start over" after a resume offer: the live menu
         version_id = cache().live_version(row.service_code) or version_id
         menu, _, _ = cache().compiled(version_id)
@@ -452,7 +475,7 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
         repo.store_screen(tx, row.id, ending.screen.text, ending.screen.end)
     sent = _queue_screen(tx, hop, ending.screen or result.screen)
     tx.commit()
-    return Reply(ending.screen or result.screen, ending.queued, sent)
+    return Reply(ending.screen or result.screen, ending.queued or replied, sent)
 
 
 def new_input(text: str, seen_text: str) -> str | None:
@@ -505,7 +528,7 @@ def finish_menu(
         phone=hop.phone,
         phone_hash=hop.phone_hash,
         service_code=_display_code(code),
-        state=result.state,
+        state=replies.keep_pin(tx, hop, result.state),
         menu_name=name,
         menu_version=number,
         submitted_at=hop.now,
