@@ -23,7 +23,6 @@ import phonenumbers
 from flask import Request, Response, current_app
 
 from ussd.gateways.base import (
-    MAX_FIELD,
     MAX_INPUT,
     BadRequest,
     Gateway,
@@ -109,7 +108,7 @@ class Bdapps(Gateway):
         address = text_field(data, "sourceAddress")
         phone, _ = read_address(address)
         message = text_field(data, "message", limit=MAX_INPUT)
-        encoding = text_field(data, "encoding", required=False, numbers=True)
+        text_field(data, "encoding", required=False, numbers=True)  # 440: not used
         first = OPERATIONS[operation]
         return Turn(
             session_id=session_id,
@@ -119,10 +118,10 @@ class Bdapps(Gateway):
             input="" if first else message,
             dialled=message if first and is_dialled_string(message) else "",
             request_key=request_id,
+            # sent back with the screen: the address exactly as it came, masked or not
             extra=(
-                ("address", address[:MAX_FIELD]),
+                ("address", address),
                 ("version", text_field(data, "version", required=False, numbers=True)),
-                ("encoding", encoding),
             ),
         )
 
