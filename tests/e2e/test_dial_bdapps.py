@@ -477,3 +477,16 @@ def test_the_dispatcher_sends_screens_before_handoffs_and_the_rest(bdapps_app, m
     worker.thread.join(timeout=30)
     assert not worker.alive
     assert calls == [("gateway_screen",), "hand-offs", "every kind"]
+
+
+def test_a_queued_screen_is_encrypted_at_rest_and_sent_in_clear(make_app, requests_mock):
+    from ussd.privacy import crypto
+
+    requests_mock.post(SEND_URL, json=SENT)
+    app = make_app(**BDAPPS, ENCRYPTION_KEYS=crypto.new_key())
+    Caller(app.test_client(), "bd-encrypted").dial()
+    [(stored,)] = rows(app, "SELECT payload FROM outbox_messages")
+    assert "8801812345678" not in stored and "Bienvenue" not in stored
+    dispatch(app)
+    [screen] = sent_screens(requests_mock)
+    assert screen["destinationAddress"] == ADDRESS and screen["message"] == WELCOME
