@@ -397,3 +397,10 @@ def test_the_test_event_reaches_an_endpoint_that_chose_no_events(app, requests_m
     event = verified(request, secret)
     assert event["type"] == "webhook.test" and request.headers["webhook-id"] == event_id
     assert json.loads(request.body)["timestamp"].endswith("Z")
+
+
+@pytest.mark.parametrize("event_id", ["evt.1", "", "evt 1", "é", "x" * 121])
+def test_an_event_id_the_signature_could_confuse_is_refused(app, event_id):
+    add_endpoint(app)
+    with app.app_context(), pytest.raises(ValueError, match="letters, digits"):
+        webhooks.queue_event("reply.read", {"reply_id": 1}, event_id)

@@ -20,6 +20,7 @@ import base64
 import ipaddress
 import json
 import logging
+import re
 import secrets
 import socket
 import threading
@@ -48,7 +49,10 @@ KIND = "webhook"
 EVENT_TYPES = ("submission.created", "reply.read", "handoff.failed")
 TEST_EVENT = "webhook.test"
 CALLER_FIELDS = ("name", "from", "from_unverified")
-DEFAULT_TIMEOUT_SECONDS = 5.0
+# An endpoint that answers later is retried: it should acknowledge first, then work.
+TIMEOUT_SECONDS = 5.0
+# The spec asks that an id carry no "." (it is signed as `{id}.{timestamp}.{body}`).
+EVENT_ID = re.compile(r"^[A-Za-z0-9_\-]{1,120}$")
 USER_AGENT = "ussd-flex-webhooks/1"
 
 
@@ -224,6 +228,8 @@ def _message(
     occurred_at: datetime,
     phone: str = "",
 ) -> Queued:
+    if not EVENT_ID.match(event_id):
+        raise ValueError("an event id is letters, digits, _ and - only")
     body = dict(data)
     if phone:
         body["caller"] = phone
@@ -325,7 +331,7 @@ class WebhookSender:
     kind = KIND
 
     def __init__(self, config: Mapping[str, Any]):
-        self.timeout = float(config.get("WEBHOOK_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
+        self.timeout = TIMEOUT_SECONDS
 
     def waiting_reason(self) -> str | None:
         return None
