@@ -55,6 +55,11 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def screen_key(gateway: Gateway, turn: Turn) -> str:
+    """The dedupe key of the screen that answers `turn`: one per session and request."""
+    return f"screen:{_digest(gateway.name, turn.session_id, turn.request_key or '')}"
+
+
 def screen_message(
     gateway: Gateway, turn: Turn, screen: Screen, now: datetime, config: Mapping[str, Any]
 ) -> Queued:
@@ -63,7 +68,7 @@ def screen_message(
     session = _digest(gateway.name, turn.session_id)
     return Queued(
         kind=KIND,
-        dedupe_key=f"screen:{_digest(gateway.name, turn.session_id, turn.request_key or '')}",
+        dedupe_key=screen_key(gateway, turn),
         payload={"gateway": gateway.name, "body": gateway.screen_body(turn, screen)},
         ordering_key=f"screen:{session}",
         reference=f"{gateway.name} screen",

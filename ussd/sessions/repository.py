@@ -30,6 +30,7 @@ from ussd.sessions.store import Prepared, Record, Transaction
 
 SESSIONS = UssdSession.__table__
 HANDOFFS = Handoff.__table__
+OUTBOX = OutboxMessage.__table__
 # No operator keeps a USSD session open this long (they drop them after 30-180 s): the
 # sessions a redial may continue are looked for among those started this recently.
 LONGEST_SESSION = timedelta(hours=1)
@@ -322,6 +323,15 @@ def queue_message(tx: Transaction, message: Queued, now: datetime) -> bool:
 @lru_cache(maxsize=4)
 def _queue_statement(dialect: str) -> Any:
     return insert_once_statement(dialect).values(_all_columns(OutboxMessage.__table__))
+
+
+_MESSAGE_QUEUED = select(OUTBOX.c.id).where(OUTBOX.c.dedupe_key == bindparam("k_key")).limit(1)
+
+
+def message_queued(tx: Transaction, dedupe_key: str) -> bool:
+    """Is a message with this dedupe key queued (or sent) already?"""
+    found = tx.scalar_or_none(_plain(tx, "message_queued", _MESSAGE_QUEUED), {"k_key": dedupe_key})
+    return found is not None
 
 
 def queue_webhook_event(

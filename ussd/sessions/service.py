@@ -25,7 +25,7 @@ from ussd.extensions import db
 from ussd.gateways.base import Gateway, Turn
 from ussd.handoff import webhooks
 from ussd.handoff.dispatcher import notify_dispatcher
-from ussd.handoff.gateway_screens import screen_message
+from ussd.handoff.gateway_screens import screen_key, screen_message
 from ussd.handoff.outbox import handoff_row
 from ussd.menu import engine, inbox
 from ussd.menu.engine import CompiledMenu, Context, Result, Screen, State, compact_json
@@ -405,6 +405,10 @@ def resolve_code(turn: Turn) -> tuple[str, list[str]]:
 def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Reply:
     """Take the caller's answer to the screen they were shown, and store where it led."""
     if _is_repeat(row, hop):  # a gateway's retry: the same screen, the session unmoved
+        return Reply(Screen(row.last_screen, row.last_end))
+    if _sends_screens(hop) and repo.message_queued(tx, screen_key(hop.gateway, hop.turn)):
+        # an older request replayed after a newer one (bdapps numbers every request):
+        # answered already, so it moves nothing; its screen stays queued once
         return Reply(Screen(row.last_screen, row.last_end))
     if row.last_end or row.status in OVER:
         menu, _, _ = cache().compiled(row.menu_version_id)
