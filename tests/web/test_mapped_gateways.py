@@ -571,3 +571,13 @@ def test_a_title_is_shown_as_written_never_evaluated(app, as_admin):
 def test_oversize_or_unknown_form_values_are_refused(app, as_admin, changes):
     assert save(as_admin, **changes).status_code == 400
     assert stored(app) == []
+
+
+def test_the_lint_measures_screens_on_a_mapped_gateway_too(app, as_admin):
+    """A screen longer than a mapped gateway's cap is named, as on Nalo: it will take pages."""
+    page = as_admin.get("/editor/menus/1").get_data(as_text=True)
+    assert "on mapped:narrow" not in page
+    narrow = {**example("arkesel"), "name": "narrow", "title": "Narrow", "screen_characters": 40}
+    assert upload(as_admin, json.dumps(narrow).encode()).status_code == 302
+    page = as_admin.get("/editor/menus/1").get_data(as_text=True)
+    assert "screen is 66/40 GSM-7 on mapped:narrow" in page
