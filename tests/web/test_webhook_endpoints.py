@@ -276,3 +276,23 @@ def test_deleting_an_endpoint_takes_its_log_and_waiting_events(app, as_admin):
     at_walk(app.test_client(), ["1", "1", "1", "1"], session="later", phone="+221770000009")
     assert rows(app, "SELECT COUNT(*) FROM outbox_messages")[0][0] == 0
     assert as_admin.get("/editor/webhooks/1").status_code == 404
+
+
+def test_key_rotation_re_encrypts_the_signing_secrets(make_app, accounts):
+    old, new = crypto.new_key(), crypto.new_key()
+    app = make_app(ENCRYPTION_KEYS=old)
+    try:
+        client = app.test_client()
+        login(client, "admin")
+        [secret] = SECRET.findall(new_endpoint(client).get_data(as_text=True))
+        result = (
+            make_app(ENCRYPTION_KEYS=f"{new},{old}")
+            .test_cli_runner()
+            .invoke(args=["crypto", "rotate"])
+        )
+        assert result.exit_code == 0, result.output
+        only_new = make_app(ENCRYPTION_KEYS=new)
+        with only_new.app_context():
+            assert db.session.scalar(db.select(WebhookEndpoint.secret)) == secret
+    finally:
+        crypto.configure("")

@@ -27,6 +27,7 @@ from ussd.models import (
     ReplyGuard,
     User,
     UssdSession,
+    WebhookEndpoint,
     utcnow,
 )
 from ussd.privacy import crypto
@@ -150,6 +151,7 @@ def rotate_keys(user: User | None = None) -> int:
         (Reply.__table__, ("text",)),
         (CannedReply.__table__, ("text",)),
         (OutboxMessage.__table__, ("payload",)),
+        (WebhookEndpoint.__table__, ("secret",)),
     ):
         last_id = 0
         while True:
