@@ -168,8 +168,8 @@ if (canned) {
     select.dispatchEvent(new Event('change', { bubbles: true }));
     if (params.get('send')) {
       setTimeout(() => {
-        const send = [...document.querySelectorAll('[data-testid="ussd-reply-box"] button')].find((b) => !b.disabled);
-        if (send) {
+        const send = document.querySelector('[data-testid="ussd-reply-send"]');
+        if (send && !send.disabled) {
           send.click();
         }
       }, 50);

@@ -22,8 +22,8 @@ shoot custom 'scenario=custom' 560
 shoot call-started 'scenario=first&click=1' 460
 # The reply box: a canned reply chosen, its counter, a send that failed (token check
 # unavailable), one reply waiting and one read; then for a French-speaking agent.
-shoot reply 'scenario=reply&now=10:15&canned=2&send=1&post=503' 1200
-shoot reply-fr 'scenario=reply&now=10:15&canned=2&send=1&post=503&lang=fr-FR' 1260
+shoot reply 'scenario=reply&now=10:15&canned=2&send=1&post=503' 1250
+shoot reply-fr 'scenario=reply&now=10:15&canned=2&send=1&post=503&lang=fr-FR' 1320
 # "Call back" at 22:40 for a caller whose safe window is the morning.
 shoot callback-warning 'scenario=callback-warning&now=22:40&click=1' 640 480
 shoot callback-warning-fr 'scenario=callback-warning&now=22:40&click=1&lang=fr-FR' 640 480

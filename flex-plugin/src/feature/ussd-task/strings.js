@@ -99,6 +99,7 @@ export const STRINGS = {
     UssdReplyTooLong: 'Too long: {{used}} / {{max}} characters, {{screens}} screens ({{maxScreens}} at most).',
     UssdReplyRefusedCharacters:
       'The reply holds an invisible or control character (a tab, a soft hyphen…) that callers’ phones cannot show. Retype it, or paste it as plain text.',
+    UssdReplyUseGsm7: 'Write it in GSM-7 instead ({{changes}}): {{perScreen}} characters a screen',
     UssdReplySend: 'Send reply',
     UssdReplySending: 'Sending…',
     UssdReplySent: 'Reply sent. The caller reads it on their next dial.',
@@ -217,6 +218,7 @@ export const STRINGS = {
     UssdReplyTooLong: 'Trop long : {{used}} / {{max}} caractères, {{screens}} écrans ({{maxScreens}} au plus).',
     UssdReplyRefusedCharacters:
       'La réponse contient un caractère invisible ou de contrôle (tabulation, trait d’union conditionnel…) que les téléphones des appelants ne peuvent pas afficher. Retapez-la, ou collez-la en texte brut.',
+    UssdReplyUseGsm7: 'Écrire plutôt en GSM-7 ({{changes}}) : {{perScreen}} caractères par écran',
     UssdReplySend: 'Envoyer la réponse',
     UssdReplySending: 'Envoi…',
     UssdReplySent: 'Réponse envoyée. L’appelant la lira à son prochain appel.',

@@ -163,6 +163,28 @@ describe('Reply box', () => {
     expect(sendButton()).toBeEnabled();
   });
 
+  it('offers the GSM-7 spelling of a UCS-2 reply, and applies it only when asked', async () => {
+    renderPanel();
+    await screen.findByText('No reply sent yet.');
+    type('Votre demande est reçue, l’abri ouvre à 8h');
+    expect(counter()).toHaveTextContent('42 / 198 characters');
+    const offer = screen.getByRole('button', { name: 'Write it in GSM-7 instead (ç → c, ’ → \'): 150 characters a screen' });
+    expect(textbox()).toHaveValue('Votre demande est reçue, l’abri ouvre à 8h');
+
+    fireEvent.click(offer);
+    expect(textbox()).toHaveValue('Votre demande est recue, l\'abri ouvre à 8h');
+    expect(counter()).toHaveTextContent('42 / 450 characters · 1 of 3 screens');
+    expect(screen.queryByRole('button', { name: /Write it in GSM-7/ })).not.toBeInTheDocument();
+  });
+
+  it('offers no GSM-7 spelling when none exists (Arabic)', async () => {
+    renderPanel();
+    await screen.findByText('No reply sent yet.');
+    type('مرحبا، نحن هنا');
+    expect(counter()).toHaveTextContent('14 / 198 characters');
+    expect(screen.queryByRole('button', { name: /Write it in GSM-7/ })).not.toBeInTheDocument();
+  });
+
   it('disables Send for a character the server refuses, and says why', async () => {
     renderPanel();
     await screen.findByText('No reply sent yet.');

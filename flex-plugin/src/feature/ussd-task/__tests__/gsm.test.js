@@ -6,6 +6,7 @@ import {
   measureReply,
   normalizeReply,
   readLimits,
+  suggestGsm7,
 } from '../utils/gsm';
 
 const LIMITS = { screens: 3, screen: { gsm7: 150, ucs2: 66 } };
@@ -93,5 +94,16 @@ describe('reply length, by the server rules (ussd/menu/gsm.py)', () => {
   ])('flags %j as refused by the server: %s', (text, refused) => {
     expect(hasRefusedCharacters(text)).toBe(refused);
     expect(measureReply(text, LIMITS).refused).toBe(refused);
+  });
+
+  it.each([
+    ['Votre demande est reçue', 'Votre demande est recue'],
+    ['L’abri « Plateau » – ouvert…', 'L\'abri " Plateau " - ouvert...'],
+    ['Où êtes-vous ?', 'Où etes-vous ?'],
+    ['Hello', null],
+    ['مرحبا', null],
+    ['Reçu 😀', null],
+  ])('spells %j in GSM-7 as %j, as the server would suggest', (text, spelled) => {
+    expect(suggestGsm7(text)).toBe(spelled);
   });
 });

@@ -16,6 +16,83 @@ const GSM7_EXTENSION = new Set('^{}\\[~]|€\f');
 export const GSM7_BASIC_SIZE = GSM7_BASIC.size;
 export const GSM7_EXTENSION_SIZE = GSM7_EXTENSION.size;
 
+/*
+ * Characters that force UCS-2 but have a close GSM-7 spelling: the server's own
+ * table (GSM7_SPELLING in ussd/menu/gsm.py), which the editor offers to
+ * coordinators too. Offered to the agent as a button, never applied unasked.
+ */
+const GSM7_SPELLING = {
+  ç: 'c',
+  ê: 'e',
+  ë: 'e',
+  ô: 'o',
+  â: 'a',
+  î: 'i',
+  ï: 'i',
+  û: 'u',
+  ÿ: 'y',
+  á: 'a',
+  í: 'i',
+  ó: 'o',
+  ú: 'u',
+  ã: 'a',
+  õ: 'o',
+  ā: 'a',
+  È: 'E',
+  Ê: 'E',
+  Ë: 'E',
+  À: 'A',
+  Â: 'A',
+  Á: 'A',
+  Î: 'I',
+  Ï: 'I',
+  Í: 'I',
+  Ô: 'O',
+  Ó: 'O',
+  Û: 'U',
+  Ù: 'U',
+  Ú: 'U',
+  Œ: 'OE',
+  œ: 'oe',
+  ŕ: 'r',
+  ş: 's',
+  Ş: 'S',
+  ğ: 'g',
+  ı: 'i',
+  ɛ: 'e',
+  Ɛ: 'E',
+  ɔ: 'o',
+  Ɔ: 'O',
+  ŋ: 'ng',
+  Ŋ: 'Ng',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201a': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u201e': '"',
+  '«': '"',
+  '»': '"',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2026': '...',
+  '\u00a0': ' ',
+  '\u202f': ' ',
+  '\u2009': ' ',
+  '\t': ' ',
+  '`': "'",
+  '´': "'",
+};
+
+/** The GSM-7 spelling of a character, or the character itself when it has none. */
+export const gsm7Spelling = (character) => GSM7_SPELLING[character] || character;
+
+/** `text` spelled in GSM-7, or null when no full rewrite exists (Arabic, an emoji) or none is needed. */
+export const suggestGsm7 = (text) => {
+  const rewritten = Array.from(text).map(gsm7Spelling).join('');
+  return rewritten !== text && isGsm7(rewritten) ? rewritten : null;
+};
+
 /** What the server allows when its answer says nothing (DESIGN §5b: three screens). */
 export const DEFAULT_LIMITS = { screens: 3, screen: { gsm7: 150, ucs2: 66 } };
 

@@ -18,7 +18,7 @@ import { getLocaleTag, getManager, t } from '../../strings';
 import { getAttributes, toText } from '../../utils/attributes';
 import { languageName } from '../../utils/display';
 import { formatRepeatTime } from '../../utils/format';
-import { DEFAULT_LIMITS, measureReply, normalizeReply } from '../../utils/gsm';
+import { DEFAULT_LIMITS, gsm7Spelling, measureReply, normalizeReply, suggestGsm7 } from '../../utils/gsm';
 import useReplies from './useReplies';
 
 /** What went wrong, in words the agent can act on. */
@@ -158,6 +158,8 @@ const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl }) => {
   const text = normalizeReply(draft);
   const measure = measureReply(text, limits);
   const canSend = !sending && !measure.empty && !measure.over && !measure.refused;
+  // A French "reçu" or a curly apostrophe cuts a screen to a third; offer the GSM-7 spelling.
+  const gsm7 = measure.encoding === 'UCS-2' && !measure.refused ? suggestGsm7(text) : null;
   const cannedReplies = (data && data.canned) || [];
   const language = data && data.language ? languageName(data.language, localeTag) || data.language : '';
 
@@ -237,8 +239,36 @@ const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl }) => {
       >
         {counterText(measure)}
       </HelpText>
+      {gsm7 && (
+        <Box marginTop="space20">
+          <Button
+            variant="link"
+            size="small"
+            disabled={sending}
+            onClick={() => {
+              setDraft(gsm7);
+              setSent(false);
+            }}
+          >
+            {t('UssdReplyUseGsm7', {
+              changes: measure.forcing
+                .slice(0, 3)
+                .map((character) => `${character} → ${gsm7Spelling(character)}`)
+                .join(', '),
+              perScreen: limits.screen.gsm7,
+            })}
+          </Button>
+        </Box>
+      )}
       <Box marginTop="space30">
-        <Button variant="primary" size="small" onClick={onSend} disabled={!canSend} loading={sending}>
+        <Button
+          variant="primary"
+          size="small"
+          onClick={onSend}
+          disabled={!canSend}
+          loading={sending}
+          data-testid="ussd-reply-send"
+        >
           {t('UssdReplySend')}
         </Button>
       </Box>
