@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
     from editor.accounts import routes as _accounts  # noqa: F401
     from editor.accounts.forms import role_label
     from editor.analytics import routes as _analytics  # noqa: F401
+    from editor.connections import routes as _connections  # noqa: F401
     from editor.forms import language_label, text_direction
     from editor.gateways import routes as _gateways  # noqa: F401
     from editor.help import routes as _help  # noqa: F401

@@ -79,11 +79,37 @@
     });
   }
 
+  // The requests of http nodes in the last step, as text (a secret is masked by the server).
+  function showRequests(box, list) {
+    box.textContent = "";
+    box.hidden = !list.length;
+    if (!list.length) { return; }
+    var title = document.createElement("h3");
+    title.textContent = box.getAttribute("data-title") || "";
+    box.appendChild(title);
+    list.forEach(function (r) {
+      var pre = document.createElement("pre");
+      pre.className = "exchange";
+      pre.dir = "ltr";
+      var lines = [r.request].concat(r.headers || []);
+      if (r.body) { lines.push("", r.body); }
+      lines.push("", "→ " + (r.status === null ? "—" : r.status) + " (" + r.ms + " ms)");
+      if (r.reply) { lines.push(r.reply); }
+      pre.textContent = lines.join("\n");
+      box.appendChild(pre);
+      var outcome = document.createElement("p");
+      outcome.className = "hint";
+      outcome.textContent = (box.getAttribute("data-outcome") || "") + " " + r.outcome + (r.reason ? " · " + r.reason : "");
+      box.appendChild(outcome);
+    });
+  }
+
   function setupSimulator(form) {
     var screen = document.getElementById("sim-screen");
     var state = document.getElementById("sim-state");
     var transcript = document.getElementById("sim-transcript");
     var entry = form.querySelector('input[name="sim-entry"]');
+    var requests = document.getElementById("sim-requests");
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !window.FormData) { return; }
       event.preventDefault();
@@ -110,6 +136,7 @@
               transcript.appendChild(keys);
             }
           }
+          if (requests) { showRequests(requests, reply.requests || []); }
           if (entry) { entry.value = ""; entry.focus(); }
         })
         .catch(function () { form.submit(); });

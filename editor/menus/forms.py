@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from editor.forms import EditorForm, options
+from ussd.menu.templates import TEMPLATES
 
 
 def language_codes(field: Any) -> list[str]:
@@ -37,7 +38,7 @@ class NewMenuForm(EditorForm):
     )
     start_from = SelectField(
         _l("Start from"),
-        choices=options([("blank", _l("A blank menu")), ("demo", _l("A copy of the demo menu"))]),
+        choices=options((t.id, _l(t.title)) for t in TEMPLATES.values()),
     )
     submit = SubmitField(_l("Create menu"))
 

@@ -26,18 +26,19 @@ from editor.menus.forms import (
 )
 from editor.menus.screens import gateway_choice, screen_data
 from editor.simulator.routes import phone
+from ussd.connections.registry import connection_names
 from ussd.extensions import db
 from ussd.mapped_gateways import all_gateways
 from ussd.menu.document import parse_menu
-from ussd.menu.editing import blank_document, set_languages
+from ussd.menu.editing import set_languages
 from ussd.menu.lint import lint
 from ussd.menu.safe_contact import windows_to_dict
+from ussd.menu.templates import TEMPLATES
 from ussd.menu.texts import DEFAULT_MESSAGES, MESSAGE_NAMES
 from ussd.models import Menu, MenuVersion, UssdSession
 from ussd.publishing import (
     create_menu,
     delete_menu,
-    demo_document,
     draft_differs_from_live,
     draft_document,
     duplicate_menu,
@@ -84,17 +85,24 @@ def menu_new() -> str | Response:
         if db.session.scalar(select(Menu).where(Menu.name == name)):
             form.name.errors.append(_("A menu with this name exists already."))
         else:
-            if form.start_from.data == "demo":
-                document = set_languages(demo_document(), languages)
-                document["name"] = name
-            else:
-                document = blank_document(name, languages)
+            template = TEMPLATES[form.start_from.data]
+            document = template.build(name, languages)
             menu = create_menu(parse_menu(document), current_user)
             db.session.commit()
             flash(
                 _("Menu %(name)s created. Edit it, try it in the phone, then publish.", name=name),
                 "info",
             )
+            needed = template.needs_connection
+            if needed and needed not in connection_names():
+                flash(
+                    _(
+                        "This menu calls the connection %(connection)s: an admin adds it under "
+                        "Connections before the menu can be published.",
+                        connection=needed,
+                    ),
+                    "info",
+                )
             return redirect(url_for("editor.menu", menu_id=menu.id))
     return render_template("editor/menu_new.html", form=form)
 
@@ -105,7 +113,7 @@ def menu(menu_id: int) -> str:
     menu = load_menu(menu_id)
     doc = draft_document(menu)
     gateway = gateway_choice()
-    problems = lint(doc, gateway_budgets())
+    problems = lint(doc, gateway_budgets(), connection_names())
     gateways = all_gateways()  # the built-in ones and the mapped ones
     rows, unreachable = outline.build(doc, screen_budget(gateways[gateway]), problems)
     return render_template(

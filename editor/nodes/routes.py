@@ -3,6 +3,9 @@ deleting, moving, and rewriting a node's texts in GSM-7 spelling."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -12,6 +15,8 @@ from editor.forms import ConfirmForm, options
 from editor.menus.drafts import draft_dict, load_menu, store
 from editor.menus.screens import gateway_choice, screen_data
 from editor.nodes.forms import NewNodeForm, node_form_class
+from ussd.connections.registry import connection_names
+from ussd.menu.document import MenuDocument, Node, menu_to_dict
 from ussd.menu.editing import (
     add_node,
     apply_gsm7,
@@ -27,10 +32,12 @@ from ussd.publishing import draft_document, gateway_budgets
 
 @bp.route("/menus/<int:menu_id>/nodes/<node_id>", methods=["GET", "POST"])
 @role_required("viewer", post="editor")
-def node_edit(menu_id: int, node_id: str) -> str | Response:
+def node_edit(menu_id: int, node_id: str) -> str | Response | tuple[str, int]:
     menu = load_menu(menu_id)
     doc = draft_document(menu)
     node = doc.nodes.get(node_id) or abort(404)
+    if node.http is not None:
+        return _http_node(menu, doc, node)
     languages = list(doc.languages)
     form_class = node_form_class(node.kind, languages, draft_dict(menu))
     if request.method == "POST":
@@ -48,7 +55,9 @@ def node_edit(menu_id: int, node_id: str) -> str | Response:
                 flash(_("Node %(id)s saved.", id=edited["id"]), "info")
                 return redirect(url_for("editor.menu", menu_id=menu.id) + f"#node-{edited['id']}")
             return redirect(url_for("editor.node_edit", menu_id=menu.id, node_id=node_id))
-    compiled_problems = [p for p in lint(doc, gateway_budgets()) if p.node == node_id]
+    compiled_problems = [
+        p for p in lint(doc, gateway_budgets(), connection_names()) if p.node == node_id
+    ]
     gateway = gateway_choice()
     return render_template(
         "editor/node.html",
@@ -62,6 +71,21 @@ def node_edit(menu_id: int, node_id: str) -> str | Response:
         gateway=gateway,
         refs=references(draft_dict(menu), node_id),
     )
+
+
+def _http_node(menu: Any, doc: MenuDocument, node: Node) -> tuple[str, int]:
+    """An http node is shown as the menu file has it (it is written in the file: export,
+    edit, import); a change posted here is refused."""
+    problems = [p for p in lint(doc, gateway_budgets(), connection_names()) if p.node == node.id]
+    status = 200
+    if request.method == "POST":
+        flash(_("An http node is changed in the menu file: export it, edit, import."), "error")
+        status = 400
+    text = json.dumps(menu_to_dict(doc)["nodes"][list(doc.nodes).index(node.id)], indent=2)
+    page = render_template(
+        "editor/node_http.html", menu=menu, node=node, problems=problems, node_json=text
+    )
+    return page, status
 
 
 @bp.route("/menus/<int:menu_id>/add-node", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from editor import bp, role_required
 from editor.menus.drafts import load_menu
 from editor.simulator.forms import SimulatorForm
+from ussd.connections.client import Exchange
 from ussd.extensions import db
 from ussd.gateways import Gateway, Turn
 from ussd.mapped_gateways import all_gateways
@@ -39,6 +40,8 @@ from ussd.sessions.service import (
 
 log = logging.getLogger("editor.simulator")
 MAX_TRANSCRIPT = 12
+MAX_REQUESTS = 2  # the requests of the last hop the phone shows
+MAX_SHOWN = 300  # characters of a request's body or reply kept for the phone
 
 
 class SimulatorGateway(Gateway):
@@ -74,6 +77,7 @@ def phone(menu: Menu) -> dict[str, Any]:
         "simulator": simulator,
         "sim_screen": sim_screen,
         "sim_transcript": sim_state.get("transcript", []),
+        "sim_requests": sim_state.get("requests", []),
     }
 
 
@@ -85,6 +89,7 @@ def _reply(menu_id: int, screen: dict[str, Any]) -> Response:
             end=screen["end"],
             error=screen.get("error", False),
             transcript=state.get("transcript", []),
+            requests=state.get("requests", []),
         )
     return redirect(url_for("editor.menu", menu_id=menu_id) + "#simulator")
 
@@ -159,6 +164,7 @@ def simulate(menu_id: int) -> Response:
         request_key=f"seq:{state['seq']}",
     )
     trace = Trace()
+    state.pop("requests", None)
     try:
         screen = answer(
             turn,
@@ -182,6 +188,17 @@ def simulate(menu_id: int) -> Response:
         shown = {"text": screen.text, "end": True}
     if trace.secret_input and state.get("transcript"):  # a PIN is never shown, nor kept
         state["transcript"] = [*state["transcript"][:-1], "****"]
+    if trace.requests.exchanges:
+        state["requests"] = [shown_request(e) for e in trace.requests.exchanges[-MAX_REQUESTS:]]
     sims[str(menu.id)] = state
     session["sim"] = sims
     return _reply(menu.id, shown)
+
+
+def shown_request(exchange: Exchange) -> dict[str, Any]:
+    """A request of an http node as the phone's panel shows it: its secret masked (by the
+    client), trimmed so the browser session that keeps it stays small."""
+    shown = exchange.to_dict()
+    shown["body"] = shown["body"][:MAX_SHOWN]
+    shown["reply"] = shown["reply"][:MAX_SHOWN]
+    return shown

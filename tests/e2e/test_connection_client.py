@@ -244,7 +244,7 @@ ADDRESSES = [
     ("169.254.169.254", True, False),  # a cloud's metadata service: never
     ("fe80::1", True, False),
     ("224.0.0.1", True, False),
-    ("0.0.0.0", True, False),
+    ("0.0.0.0", True, False),  # noqa: S104 - an address judged, not one bound
 ]
 
 

@@ -16,7 +16,7 @@ from ussd.extensions import db
 from ussd.handoff import webhooks
 from ussd.mapped_gateways import read_definition, save_definition
 from ussd.menu.document import parse_menu
-from ussd.models import Menu, WebhookEndpoint
+from ussd.models import Connection, Menu, WebhookEndpoint
 from ussd.publishing import save_draft
 
 EXTRA_NODES: list[dict[str, Any]] = [
@@ -73,6 +73,16 @@ def prepare(app: Flask, client: Any) -> None:
         )
         db.session.commit()
         webhooks.cache().clear()
+    with app.app_context():  # a connection, for the Connections pages
+        db.session.add(
+            Connection(
+                name="cash-lookup",
+                base_url="https://api.example.org/v1",
+                secret_header="X-Api-Key",
+                secret_value="example-secret-value-1234",
+            )
+        )
+        db.session.commit()
     at_walk(client, ["1", "1", "1", "1"], session="pages-done", phone="+221770000101")
     at_walk(client, ["2", "2"], session="pages-half", phone="+221770000102")
     for entry, new in (("", True), ("1", False)):  # a gateway that names no network
@@ -115,4 +125,7 @@ PAGES = [
     "/editor/webhooks/1",
     "/editor/webhooks/1/delete",
     "/editor/help/menu-format",
+    "/editor/connections",
+    "/editor/connections/new",
+    "/editor/connections/1",
 ]

@@ -122,6 +122,7 @@ SAMPLE = {
     "user_id": 1,
     "handoff_id": 1,
     "name": "sample",  # a mapped gateway's name
+    "connection_id": 1,
     "endpoint_id": 1,  # a webhook endpoint
     "message_id": 1,  # one of its deliveries
 }
@@ -656,6 +657,7 @@ def test_simulator_runs_the_draft_through_the_real_engine(app, as_editor):
         "end": True,
         "error": False,
         "transcript": ["2", "1", "1", "1"],
+        "requests": [],  # no http node in the demo
     }
     assert rows(app, "SELECT COUNT(*) FROM handoffs")[0][0] == 0  # no task unless asked
     assert rows(app, "SELECT is_simulation FROM ussd_sessions")[0][0] in (1, True)

@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ussd.connections.registry import connection_names
 from ussd.extensions import db
 from ussd.menu.document import MenuFormatError, menu_to_dict, parse_menu
 from ussd.menu.lint import has_errors, lint
@@ -51,7 +52,7 @@ def menu_lint(file: str) -> None:
     """Report unreachable nodes, dangling links, dead ends, missing translations and screens
     over budget. Exits 1 when there are errors."""
     doc = _parse_or_fail(_read_document(file))
-    problems = lint(doc, gateway_budgets())
+    problems = lint(doc, gateway_budgets(), connection_names())
     for problem in problems:
         click.echo(str(problem))
     errors = sum(p.severity == "error" for p in problems)
@@ -86,7 +87,7 @@ def menu_import(file: str, publish_now: bool, codes: tuple[str, ...], make_defau
             set_service_code(menu, code)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-    problems = lint(doc, gateway_budgets())
+    problems = lint(doc, gateway_budgets(), connection_names())
     for problem in problems:
         click.echo(str(problem))
     if publish_now:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import HTTPError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from ussd.connections.addresses import Refused, TimedOut, resolve
@@ -242,6 +242,10 @@ def _fetch(
             return response.status, response.headers.get("Content-Type", ""), bytes(data)
         finally:
             response.release_conn()
+    except NewConnectionError:  # refused or unreachable (urllib3 files it under timeouts)
+        if time.monotonic() >= deadline:
+            raise TimedOut("connect") from None
+        raise Refused("the service cannot be reached") from None
     except (TimeoutError, Urllib3Timeout):
         raise TimedOut("read") from None
     except HTTPError as exc:

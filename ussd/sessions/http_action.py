@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 
 from ussd.connections.client import Exchange, call
-from ussd.connections.registry import find_endpoint
 from ussd.menu import engine
 from ussd.menu.engine import CompiledMenu, Context, EngineError, HttpAction, HttpOutcome, Result
+from ussd.sessions.repository import find_endpoint
 from ussd.sessions.store import Transaction
 
 log = logging.getLogger("ussd.sessions.http_action")

@@ -1,0 +1,143 @@
+"""The "Cash assistance status" template end to end: dial through /ussd/africastalking, type
+an ID, the hop looks it up in the stand-in service on 127.0.0.1, shows the payment date or
+"not found", and the caller asks for an agent: one hand-off row. A gateway's retry of the
+hop that called the service answers the same screen and calls nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.conftest import at_turn, rows
+from ussd.connections import standin
+from ussd.extensions import db
+from ussd.menu.document import parse_menu
+from ussd.menu.templates import build
+from ussd.models import Connection
+from ussd.publishing import create_menu, publish, set_service_code
+
+CODE = "*384*22#"
+
+
+class Counting(standin.StandInHandler):
+    calls: list[str] = []
+
+    def _answer(self, path: str, member: str) -> None:
+        Counting.calls.append(member)
+        super()._answer(path, member)
+
+
+@pytest.fixture
+def service() -> Iterator[ThreadingHTTPServer]:
+    import threading
+
+    Counting.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def cash_menu(app, service) -> None:
+    with app.app_context():
+        db.session.add(
+            Connection(
+                name="cash-lookup",
+                base_url=f"http://127.0.0.1:{service.server_port}",
+                method="POST",
+                allow_private=True,
+                timeout_seconds=2.0,
+            )
+        )
+        menu = create_menu(parse_menu(build("cash_assistance", "Cash assistance", ["en", "fr"])))
+        set_service_code(menu, CODE)
+        publish(menu)
+        db.session.commit()
+
+
+def screen(client, text: str, session: str, phone: str = "+221771234567") -> str:
+    return at_turn(client, text, session=session, phone=phone, code=CODE).get_data(as_text=True)
+
+
+WALKS = [
+    # typed, screens after the ID and after the choice, answers
+    (
+        "1001",
+        "CON Your next payment: 05/12/2026\n1. Talk to an agent\n2. Finish",
+        "END Thank you. An agent will call you back.",
+    ),
+    (
+        "9999",
+        "CON We could not find ID 9999. Check the ID on your card.\n1. Try again\n"
+        "2. Talk to an agent",
+        "END Thank you. An agent will call you back.",
+    ),
+]
+
+
+@pytest.mark.usefixtures("cash_menu")
+@pytest.mark.parametrize(("member", "shown", "closing"), WALKS)
+def test_dial_look_up_and_hand_off(app, client, member, shown, closing):
+    session = f"ATUid_cash_{member}"
+    first = screen(client, "", session)
+    assert first == "CON Cash assistance status. Type your beneficiary ID (on your card):"
+    assert screen(client, member, session) == shown
+    again = screen(client, member, session)  # the gateway repeats the request
+    assert again == shown
+    assert Counting.calls == [member]  # looked up once
+    choice = "1" if member == "1001" else "2"
+    assert screen(client, f"{member}*{choice}", session) == closing
+    (attributes,) = rows(app, "SELECT attributes FROM handoffs")[0]
+    answers = {a["key"]: a["value"] for a in json.loads(attributes)["answers"]}
+    assert answers["member_id"] == member
+    assert "next_date" not in answers  # a variable from the service is not an answer
+
+
+@pytest.mark.usefixtures("cash_menu")
+def test_the_service_down_takes_the_failure_branch(app, client, service):
+    service.shutdown()
+    service.server_close()
+    session = "ATUid_cash_down"
+    screen(client, "", session)
+    assert screen(client, "1001", session).startswith("CON We could not find ID 1001.")
+
+
+@pytest.mark.usefixtures("cash_menu")
+def test_a_connection_removed_after_publishing_takes_the_failure_branch(app, client):
+    with app.app_context():
+        db.session.query(Connection).delete()
+        db.session.commit()
+    session = "ATUid_cash_gone"
+    screen(client, "", session)
+    assert screen(client, "1001", session).startswith("CON We could not find ID 1001.")
+    assert Counting.calls == []
+
+
+def test_the_template_cannot_be_published_without_its_connection(app):
+    from ussd.publishing import PublishError
+
+    with app.app_context():
+        menu = create_menu(parse_menu(build("cash_assistance", "Cash", ["en", "fr"])))
+        with pytest.raises(PublishError) as refused:
+            publish(menu)
+        assert any("cash-lookup" in p.message for p in refused.value.problems)
+
+
+def test_the_french_walk(app, client, cash_menu: Any):
+    with app.app_context():
+        menu = create_menu(parse_menu(build("cash_assistance", "Cash FR", ["fr", "en"])))
+        set_service_code(menu, "*384*23#")
+        publish(menu)
+        db.session.commit()
+    session = "ATUid_cash_fr"
+    hop = at_turn(client, "", session=session, code="*384*23#").get_data(as_text=True)
+    assert hop.startswith("CON Statut de l'assistance.")
+    found = at_turn(client, "1002", session=session, code="*384*23#").get_data(as_text=True)
+    assert found == "CON Votre prochain paiement : 12/12/2026\n1. Parler à un agent\n2. Terminer"
