@@ -173,7 +173,7 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         str,
         "",
         "bdapps / Applink: where screens are sent (the platform's USSD send URL, e.g. "
-        "https://developer.bdapps.com/ussd/send); empty: bdapps screens wait unsent",
+        "https://developer.bdapps.com/ussd/send); empty: each bdapps screen fails, saying so",
     ),
     (
         "BDAPPS_APP_ID",
@@ -361,8 +361,10 @@ def send_url(name: str, value: str) -> str:
         return value
     parts = urlsplit(value.strip())
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
-    if not parts.hostname or parts.scheme not in ("https", "http") or (
-        parts.scheme == "http" and not local
+    if (
+        not parts.hostname
+        or parts.scheme not in ("https", "http")
+        or (parts.scheme == "http" and not local)
     ):
         raise SystemExit(
             f"configuration: {name} must be an https:// URL (http:// only to localhost)"

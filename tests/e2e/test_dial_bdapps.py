@@ -218,12 +218,14 @@ def test_send_failures_are_retried_or_refused(bdapps_app, requests_mock, answers
     assert "app-password-1" not in outbox(bdapps_app)[0].last_error
 
 
-def test_screens_wait_while_bdapps_is_not_configured(make_app, requests_mock):
+def test_a_screen_fails_at_once_while_the_send_url_is_not_configured(make_app, requests_mock):
+    # a screen is worth nothing later: it fails, saying why, instead of waiting
     app = make_app(BDAPPS_APP_ID="APP_000001")
     Caller(app.test_client(), "bd-unconfigured").dial()
-    report = dispatch(app)
-    assert report.claimed == 0 and any("BDAPPS_SEND_URL" in note for note in report.notes)
-    assert outbox(app)[0].status == "pending"
+    assert dispatch(app).failed == 1
+    [row] = outbox(app)
+    assert row.status == "failed" and "BDAPPS_SEND_URL" in row.last_error
+    assert requests_mock.call_count == 0
 
 
 def test_a_later_screen_waits_behind_an_earlier_one(bdapps_app, requests_mock):

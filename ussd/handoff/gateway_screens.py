@@ -85,12 +85,14 @@ class GatewayScreenSender:
         self.config = config
 
     def waiting_reason(self) -> str | None:
-        missing = [name for name in SETTINGS if not self.config.get(name)]
-        return f"bdapps is not configured ({', '.join(missing)})" if missing else None
+        return None  # a screen is worth nothing later: one that cannot be sent fails now
 
     def send(self, payload: Mapping[str, Any]) -> str:
         if payload.get("gateway") != "bdapps":
             raise Refused(f"no send API for gateway {str(payload.get('gateway'))[:40]}")
+        missing = [name for name in SETTINGS if not self.config.get(name)]
+        if missing:
+            raise Refused(f"bdapps is not configured ({', '.join(missing)})")
         body = {
             "applicationId": self.config["BDAPPS_APP_ID"],
             "password": self.config["BDAPPS_APP_PASSWORD"],
