@@ -197,6 +197,12 @@ def test_the_screen_expires_within_the_configured_time(make_app):
             ["failed", "failed"],
             1,
         ),
+        # a redirect is not followed: the password goes to the configured host only
+        (
+            [{"status_code": 307, "headers": {"Location": "https://elsewhere.example/send"}}],
+            ["failed", "failed"],
+            1,
+        ),
         # it may have arrived: never sent twice
         ([{"exc": requests.ReadTimeout}], ["failed", "failed"], 1),
     ],

@@ -101,7 +101,10 @@ class GatewayScreenSender:
         timeout = float(self.config.get("BDAPPS_SEND_TIMEOUT_SECONDS") or 5.0)
         started = time.monotonic()
         try:
-            answer = requests.post(self.config["BDAPPS_SEND_URL"], json=body, timeout=timeout)
+            # no redirects: the password goes to the configured host and nowhere else
+            answer = requests.post(
+                self.config["BDAPPS_SEND_URL"], json=body, timeout=timeout, allow_redirects=False
+            )
         except requests.ReadTimeout:
             raise _unanswered() from None
         except requests.ConnectionError:  # a connect timeout too
