@@ -142,6 +142,15 @@ describe('Call back and the caller\'s safe window', () => {
     expect(screen.getByRole('button', { name: /Call back/ })).toBeEnabled();
   });
 
+  it('waits for a choice: Escape does not close the warning or call', () => {
+    setNow('2026-11-30T22:40:00Z');
+    renderTask(morning);
+    pressCallBack();
+    fireEvent.keyDown(dialog(), { key: 'Escape', code: 'Escape' });
+    expect(dialog()).toBeInTheDocument();
+    expect(Actions.invokeAction).not.toHaveBeenCalled();
+  });
+
   it('checks the window again before "Call again"', async () => {
     setNow('2026-11-30T11:50:00Z');
     renderTask(morning);
