@@ -1,5 +1,6 @@
 """The coordinators' editor: /editor (server-rendered, Jinja + Flask-WTF, a little JS), one
-blueprint split by area: accounts, menus, nodes, simulator, submissions, analytics, privacy."""
+blueprint split by area: accounts, menus, nodes, simulator, submissions, canned replies,
+analytics, privacy."""
 
 from __future__ import annotations
 
@@ -113,7 +114,9 @@ def init_app(app: Flask) -> None:
     from editor.nodes import routes as _nodes  # noqa: F401
     from editor.nodes.forms import operator_label, subject_label
     from editor.privacy import routes as _privacy  # noqa: F401
+    from editor.replies import routes as _replies  # noqa: F401
     from editor.simulator import routes as _simulator  # noqa: F401
+    from editor.submissions import replies as _submission_replies  # noqa: F401
     from editor.submissions import routes as _submissions  # noqa: F401
     from editor.webhooks import routes as _webhooks  # noqa: F401
 

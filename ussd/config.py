@@ -234,6 +234,46 @@ VARIABLES: list[tuple[str, type, Any, str]] = [
         "Fernet keys, comma-separated, newest first: encrypts phone "
         "numbers and answers at rest (flask crypto new-key makes one; empty: not encrypted)",
     ),
+    (
+        "ORGANISATION_NAME",
+        str,
+        "",
+        "the name a caller with a reply waiting is told it comes from (at most 30 "
+        "characters); empty: \"You have a reply.\" without a name, where a name could endanger",
+    ),
+    (
+        "FLEX_ALLOWED_ORIGINS",
+        str,
+        "https://flex.twilio.com",
+        "comma-separated origins whose pages (Flex) may call /flex/replies from the browser",
+    ),
+    (
+        "MAX_REPLIES_PER_AGENT_PER_HOUR",
+        int,
+        60,
+        "replies one agent may send in an hour (0: no limit)",
+    ),
+    (
+        "REPLY_SMS_NOTICE",
+        bool,
+        False,
+        'off by default: when on, a new reply also sends the caller a neutral SMS ("You '
+        'have a message: dial *123*456#"). An SMS stays on the handset for anyone to read: '
+        "turn it on only where callers asked for it (docs/security.md)",
+    ),
+    (
+        "TWILIO_MESSAGING_SERVICE_SID",
+        str,
+        "",
+        "the Twilio Messaging Service (MG…) that sends the SMS notice of REPLY_SMS_NOTICE",
+    ),
+    (
+        "REPLY_SMS_NOTICE_TEXTS",
+        str,
+        "",
+        "the SMS notice per language as JSON, each with {code} for the code to dial, e.g. "
+        '{"fr": "Vous avez un message : composez le {code}"}; empty: the built-in texts',
+    ),
     ("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
     ("LOG_FORMAT", str, "text", "text, or json for one JSON object per line"),
 ]

@@ -1,5 +1,5 @@
 """The filters of the submissions and analytics pages, read from the query string: a period
-of days, and a location, support type or hand-off state."""
+of days, and a location, support type, hand-off state or reply status."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from editor.forms import CONTROL
 from ussd.models import utcnow
 
 STATES = ("pending", "delivering", "delivered", "failed")
+REPLIES = ("none", "waiting", "read")  # editor/submissions/reply_status.py
 
 
 def _day(value: str | None, default: date) -> date:
@@ -38,4 +39,5 @@ def read_filters() -> dict[str, Any]:
         "location": _clean(request.args.get("location", "")),
         "support_type": _clean(request.args.get("support_type", "")),
         "status": request.args.get("status", "") if request.args.get("status") in STATES else "",
+        "reply": request.args.get("reply", "") if request.args.get("reply") in REPLIES else "",
     }

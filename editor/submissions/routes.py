@@ -19,7 +19,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from editor import bp, role_required
 from editor.forms import ConfirmForm
-from editor.submissions.filters import STATES, read_filters
+from editor.submissions.filters import REPLIES, STATES, read_filters
+from editor.submissions.reply_status import replies_by_request, reply_condition, status_of
 from ussd.extensions import db
 from ussd.handoff.safe_contact import caller_timezone, local_time
 from ussd.menu.safe_contact import DO_NOT_CALL, canonical_window, hours_problem, is_inside
@@ -37,6 +38,8 @@ def _query(filters: dict[str, Any]) -> Select[Handoff, str, str]:
     for name in ("location", "support_type", "status"):
         if filters[name]:
             conditions.append(getattr(Handoff, name) == filters[name])
+    if filters["reply"]:
+        conditions.append(reply_condition(filters["reply"]))
     return (
         select(Handoff, UssdSession.gateway, UssdSession.network)
         .join(UssdSession, UssdSession.id == Handoff.session_id)
@@ -121,9 +124,13 @@ def submissions() -> str:
     query = _query(filters)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     found = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    replies = replies_by_request(h for h, _g, _n in found)
     return render_template(
         "editor/submissions.html",
-        rows=[_row(h, g, n, current_user.can("admin")) for h, g, n in found],
+        rows=[
+            _row(h, g, n, current_user.can("admin")) | {"reply": status_of(h, replies)}
+            for h, g, n in found
+        ],
         filters=filters,
         total=total or 0,
         page=page,
@@ -131,6 +138,7 @@ def submissions() -> str:
         locations=_distinct(Handoff.location),
         support_types=_distinct(Handoff.support_type),
         states=STATES,
+        reply_statuses=REPLIES,
         confirm=ConfirmForm(),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
@@ -160,6 +168,7 @@ CSV_COLUMNS = [
     "gateway",
     "network",
     "ussd_session_id",
+    "reply_status",  # none, waiting or read: never a reply's text
 ]
 
 
@@ -174,6 +183,7 @@ def submissions_csv() -> Response:
     db.session.commit()
     # read while the session is open (the commit expired the user; rows stream later)
     whole_numbers = current_user.can("admin")
+    replies = replies_by_request()
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -208,6 +218,7 @@ def submissions_csv() -> Response:
                         gateway,
                         network,
                         row["session"],
+                        status_of(handoff, replies),
                     )
                 ]
             )

@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from tests.conftest import TOKEN, at_walk
 from ussd.extensions import db
 from ussd.handoff import webhooks
 from ussd.mapped_gateways import read_definition, save_definition
 from ussd.menu.document import parse_menu
-from ussd.models import Connection, Menu, WebhookEndpoint
+from ussd.models import CannedReply, Connection, Handoff, Menu, WebhookEndpoint
 from ussd.publishing import save_draft
+from ussd.replies.service import create_reply
 
 EXTRA_NODES: list[dict[str, Any]] = [
     {
@@ -62,6 +64,16 @@ def prepare(app: Flask, client: Any) -> None:
         example = Path(__file__).parents[2] / "docs" / "mapped-gateways" / "arkesel.json"
         save_definition(read_definition(json.loads(example.read_text("utf-8"))), None)
         db.session.commit()
+    with app.app_context():  # a connection, for the Connections pages
+        db.session.add(
+            Connection(
+                name="cash-lookup",
+                base_url="https://api.example.org/v1",
+                secret_header="X-Api-Key",
+                secret_value="example-secret-value-1234",
+            )
+        )
+        db.session.commit()
     with app.app_context():  # a webhook endpoint, whose log shows the submission below
         db.session.add(
             WebhookEndpoint(
@@ -73,17 +85,12 @@ def prepare(app: Flask, client: Any) -> None:
         )
         db.session.commit()
         webhooks.cache().clear()
-    with app.app_context():  # a connection, for the Connections pages
-        db.session.add(
-            Connection(
-                name="cash-lookup",
-                base_url="https://api.example.org/v1",
-                secret_header="X-Api-Key",
-                secret_value="example-secret-value-1234",
-            )
-        )
-        db.session.commit()
     at_walk(client, ["1", "1", "1", "1"], session="pages-done", phone="+221770000101")
+    with app.app_context():  # a canned reply, and a reply to the request just made
+        db.session.add(CannedReply(lang="en", title="Opening hours", text="We open at 9."))
+        handoff = db.session.scalars(select(Handoff).order_by(Handoff.id)).first()
+        assert handoff is not None
+        create_reply(handoff, "Come to the office on Monday.", by="editor@example.org")
     at_walk(client, ["2", "2"], session="pages-half", phone="+221770000102")
     for entry, new in (("", True), ("1", False)):  # a gateway that names no network
         client.post(
@@ -128,4 +135,9 @@ PAGES = [
     "/editor/connections",
     "/editor/connections/new",
     "/editor/connections/1",
+    "/editor/canned-replies",
+    "/editor/canned-replies/new",
+    "/editor/canned-replies/1",
+    "/editor/canned-replies/1/delete",
+    "/editor/submissions/1",
 ]

@@ -125,6 +125,7 @@ SAMPLE = {
     "connection_id": 1,
     "endpoint_id": 1,  # a webhook endpoint
     "message_id": 1,  # one of its deliveries
+    "canned_id": 1,  # a canned reply
 }
 PUBLIC = {"editor.login"}
 

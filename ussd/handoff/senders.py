@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ussd.extensions import db
 from ussd.handoff.deliveries import Sender
 from ussd.handoff.dispatcher import router
 from ussd.handoff.gateway_screens import GatewayScreenSender
-from ussd.handoff.taskrouter import Retry, missing_settings
+from ussd.handoff.sms_notice import SmsNoticeSender
+from ussd.handoff.taskrouter import Gone, Retry, missing_settings
 from ussd.handoff.webhooks import WebhookSender
+from ussd.models import Handoff
 
 
 class TaskAttributesSender:
@@ -25,12 +28,30 @@ class TaskAttributesSender:
         return f"Twilio is not configured ({', '.join(missing)})" if missing else None
 
     def send(self, payload: Mapping[str, Any]) -> str:
+        task_sid = payload.get("task_sid") or _task_of(int(payload["handoff_id"]))
         taskrouter = router()
         if taskrouter is None:  # waiting_reason said it was configured: a race with a reload
             raise Retry("Twilio is not configured")
-        taskrouter.patch_task(str(payload["task_sid"]), payload["attributes"])
+        taskrouter.patch_task(str(task_sid), payload["attributes"])
         return "task updated"
 
 
+def _task_of(handoff_id: int) -> str:
+    """The task a hand-off became; a hand-off not delivered yet holds its updates back."""
+    handoff = db.session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise Gone("the request was erased or purged")
+    if handoff.status == "failed":
+        raise Gone("the request never became a task")
+    if not handoff.task_sid:
+        raise Retry("the request is not a task yet")
+    return str(handoff.task_sid)
+
+
 def all_senders(config: Mapping[str, Any]) -> list[Sender]:
-    return [TaskAttributesSender(config), GatewayScreenSender(config), WebhookSender(config)]
+    return [
+        TaskAttributesSender(config),
+        GatewayScreenSender(config),
+        WebhookSender(config),
+        SmsNoticeSender(config),
+    ]

@@ -21,6 +21,7 @@ from ussd.extensions import db
 from ussd.gateways import GATEWAYS
 from ussd.handoff.deliveries import Queued, enqueue
 from ussd.handoff.outbox import iso_utc
+from ussd.handoff.sms_notice import queue_notice
 from ussd.menu.gsm import DEFAULT_BUDGET, Budget, is_gsm7
 from ussd.models import CannedReply, Handoff, Reply, User, UssdSession, utcnow
 from ussd.privacy.retention import audit
@@ -162,6 +163,8 @@ def create_reply(handoff: Handoff, raw_text: Any, by: str, user: User | None = N
         ),
         now,
     )
+    if session is not None:  # off unless the operator turned it on (ussd/handoff/sms_notice.py)
+        queue_notice(reply.id, session.phone, now, current_app.config)
     audit("reply", f"reply {reply.id} to request {handoff.id} ({len(text)} characters)", user)
     db.session.commit()
     from ussd.handoff.dispatcher import notify_dispatcher
