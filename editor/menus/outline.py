@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ussd.menu.document import MenuDocument, Node
 from ussd.menu.engine import CompiledMenu
 from ussd.menu.gsm import Budget, Measure
-from ussd.menu.lint import Problem
+from ussd.menu.lint import Problem, longest_shown
 
 
 @dataclass
@@ -63,14 +63,18 @@ def build(
             problems=by_node.get(node.id, []) if not repeat else [],
             language_choice=any(o.language for o in node.options),
         )
-        if not repeat and node.kind != "branch":
+        if not repeat and node.kind not in ("branch", "http"):
             for lang in doc.languages:
-                text = compiled.full_text(node, lang)
-                row.screens.append(
-                    MeasuredScreen(
-                        lang, text, budget.measure(text), len(compiled.pages(node, lang, budget))
-                    )
-                )
+                # a {key} is shown as written, and measured with the longest value it can show
+                shown, longest = None, None
+                if compiled.templated(node):
+                    lengths = longest_shown(doc, lang)
+                    shown = {key: f"{{{key}}}" for key in lengths}
+                    longest = {key: "x" * n for key, n in lengths.items()}
+                text = compiled.full_text(node, lang, shown)
+                measured = compiled.full_text(node, lang, longest) if longest else text
+                pages = len(compiled.pages(node, lang, budget, values=longest))
+                row.screens.append(MeasuredScreen(lang, text, budget.measure(measured), pages))
         return row
 
     rows: list[Row] = []

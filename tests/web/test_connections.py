@@ -190,5 +190,8 @@ def test_a_menu_started_from_the_cash_template_says_which_connection_it_needs(ap
     (menu_id,) = rows(app, "SELECT id FROM menus WHERE name='Cash'")[0]
     page = as_admin.get(f"/editor/menus/{menu_id}").get_data(as_text=True)
     assert "does not exist" not in page
+    # a {key} is shown as written and measured with its longest value (10 characters)
+    assert "Your next payment: {next_date}\n1. Talk to an agent" in page
+    assert "59/182 GSM-7" in page
     for node in ("lookup", "found"):
         assert as_admin.get(f"/editor/menus/{menu_id}/nodes/{node}").status_code == 200
