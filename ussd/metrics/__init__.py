@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from ussd.metrics.instruments import Instruments
 
 __all__ = [
+    "active_instruments",
     "delivery",
     "enable",
-    "enabled",
     "gateway_label",
     "handoff_delivery",
     "handoff_kind",
@@ -58,10 +58,6 @@ def enable() -> None:
         from ussd.metrics.instruments import Instruments
 
         _instruments = Instruments()
-
-
-def enabled() -> bool:
-    return _instruments is not None
 
 
 def active_instruments() -> Instruments:
