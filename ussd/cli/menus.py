@@ -1,4 +1,5 @@
-"""`flask --app app menu import|export|lint`: menus as JSON files (docs/menu-format.md)."""
+"""`flask --app app menu import|export|lint|template`: menus as JSON files
+(docs/menu-format.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from ussd.connections.registry import connection_names
 from ussd.extensions import db
 from ussd.menu.document import MenuFormatError, menu_to_dict, parse_menu
 from ussd.menu.lint import has_errors, lint
+from ussd.menu.templates import TEMPLATES
+from ussd.menu.templates import build as build_template
 from ussd.models import Menu, MenuVersion
 from ussd.publishing import (
     PublishError,
@@ -128,5 +131,30 @@ def menu_export(out: str | None, name: str | None, draft: bool, number: int | No
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@menu_cli.command("template")
+@click.argument("template", type=click.Choice(list(TEMPLATES)))
+@click.option("--name", required=True, help="The menu's name.")
+@click.option(
+    "--languages", default="en,fr", show_default=True, help="Codes, the first the default."
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+def menu_template(template: str, name: str, languages: str, out: str | None) -> None:
+    """Write a menu to start from (the editor's New menu → Start from) as a JSON file, to
+    edit and `menu import`."""
+    codes = [c.strip() for c in languages.split(",") if c.strip()]
+    if not codes:
+        raise click.ClickException("--languages: at least one language code")
+    try:
+        document = menu_to_dict(parse_menu(build_template(template, name, codes)))
+    except MenuFormatError as exc:
+        raise click.ClickException("; ".join(exc.problems)) from None
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}.")
     else:
         click.echo(text, nl=False)
