@@ -271,7 +271,7 @@ def delivered(make_app, requests_mock):
     as task 1; returns the app."""
 
     def build(**settings):
-        app = make_app(**TWILIO, TWILIO_MESSAGING_SERVICE_SID=SERVICE, **settings)
+        app = make_app(**({**TWILIO, "TWILIO_MESSAGING_SERVICE_SID": SERVICE} | settings))
         requests_mock.get(TASKS, json={"tasks": [], "meta": {"key": "tasks"}})
         requests_mock.post(TASKS, status_code=201, json=task_body(task_sid(1)))
         sid = task_sid(1)
@@ -387,3 +387,59 @@ def test_the_canned_replies_page_says_why_the_notice_is_off(app, client, account
     page = admin.get("/editor/canned-replies").get_data(as_text=True)
     assert "an SMS stays on the handset" in page and "REPLY_SMS_NOTICE=on" in page
     assert '<span class="tag">off</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "attempts_left"),
+    [(400, "failed", False), (500, "pending", True), (429, "pending", True)],
+)
+def test_twilio_refusing_a_notice_fails_it_and_an_outage_retries_it(
+    delivered, requests_mock, status, outcome, attempts_left
+):
+    app, client = delivered(REPLY_SMS_NOTICE=True)
+    requests_mock.post(MESSAGES, status_code=status, json={"code": 21211, "message": "Invalid"})
+    assert post_reply(client, REPLY).status_code == 302
+    with app.app_context():
+        dispatch_due()
+    ((state, error),) = rows(
+        app, "SELECT status, last_error FROM outbox_messages WHERE kind = 'sms_notice'"
+    )
+    assert state == outcome and f"HTTP {status}" in error
+    assert PHONE not in error and "771234567" not in error
+    assert len(sms_sent(requests_mock)) == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [
+        ({"TWILIO_MESSAGING_SERVICE_SID": ""}, "nothing is sent until these are set"),
+        ({"REPLY_SMS_NOTICE_TEXTS": "{not json"}, "REPLY_SMS_NOTICE_TEXTS is not JSON"),
+        ({"REPLY_SMS_NOTICE_TEXTS": '{"fr": "Message"}'}, "the text for fr has no {code}"),
+    ],
+)
+def test_a_notice_that_cannot_be_sent_waits_and_the_page_says_why(
+    delivered, requests_mock, settings, shown
+):
+    app, client = delivered(REPLY_SMS_NOTICE=True, **settings)
+    assert post_reply(client, REPLY).status_code == 302
+    with app.app_context():
+        dispatch_due()
+    assert sms_sent(requests_mock) == []
+    assert rows(app, "SELECT status FROM outbox_messages WHERE kind = 'sms_notice'") == [
+        ("pending",)
+    ]
+    page = client.get("/editor/canned-replies").get_data(as_text=True)
+    assert '<span class="tag tag-warning">on</span>' in page
+    assert shown in page.replace("&#34;", '"').replace("&#39;", "'")
+
+
+def test_a_reply_read_before_its_notice_is_sent_is_not_announced(delivered, requests_mock):
+    app, client = delivered(REPLY_SMS_NOTICE=True)
+    assert post_reply(client, REPLY).status_code == 302
+    at_walk(client, ["1"], session="read-first", phone=PHONE)  # the caller dials and reads
+    with app.app_context():
+        dispatch_due()
+    assert sms_sent(requests_mock) == []
+    assert rows(app, "SELECT status, result FROM outbox_messages WHERE kind = 'sms_notice'") == [
+        ("delivered", "the caller has read the reply already")
+    ]
