@@ -429,6 +429,22 @@ describe('Reply box', () => {
     expect(screen.queryByTestId('ussd-reply-status')).not.toBeInTheDocument();
   });
 
+  it('loads the list again when the task says the caller read a reply', async () => {
+    global.fetch = serviceFetch({
+      lists: [response(200, body([waitingReply])), response(200, body([{ ...waitingReply, status: 'read', read_at: '2026-11-30T14:30:00Z' }]))],
+    });
+    const waiting = { ...demoAttributesFrench, reply_status: 'waiting' };
+    const { rerender } = renderPanel(waiting);
+    await screen.findByText('Waiting for the caller to dial');
+    // an unrelated update of the task asks nothing
+    rerender(<UssdTaskInfo task={makeTask({ ...waiting, location: 'Touba' })} />);
+    expect(gets()).toHaveLength(1);
+
+    rerender(<UssdTaskInfo task={makeTask({ ...waiting, reply_status: 'read', reply_read_at: '2026-11-30T14:30:00Z' })} />);
+    expect(await screen.findByText(/Read at/)).toBeInTheDocument();
+    expect(gets()).toHaveLength(2);
+  });
+
   it('shows the reply box to supervisors too', async () => {
     renderPanel(demoAttributesFrench, { showCallback: false });
     expect(await screen.findByText('No reply sent yet.')).toBeInTheDocument();

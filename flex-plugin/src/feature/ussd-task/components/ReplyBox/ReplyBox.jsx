@@ -1,4 +1,4 @@
-import React, { useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import PropTypes from 'prop-types';
 import { Alert } from '@twilio-paste/core/alert';
 import { Badge } from '@twilio-paste/core/badge';
@@ -46,6 +46,12 @@ export const errorMessage = (error) => {
 
 /** "14:05" today, else date and time, in the agent's locale and time zone. */
 const when = (date, localeTag) => formatRepeatTime(date, new Date(), localeTag).text;
+
+/** The task's `reply_status` and `reply_read_at` attributes, as one value that changes when either does. */
+const replyStatusOf = (task) => {
+  const attributes = getAttributes(task);
+  return `${toText(attributes.reply_status).toLowerCase()} ${toText(attributes.reply_read_at)}`.trim();
+};
 
 /** The task's `reply_status` attribute ("waiting" / "read"), shown even when replies are not configured. */
 const ReplyStatusBadge = ({ task }) => {
@@ -139,8 +145,16 @@ const counterText = (measure) => {
   return measure.encoding === 'UCS-2' ? t('UssdReplyCounterUcs2', values) : t('UssdReplyCounter', values);
 };
 
-const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl }) => {
+const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl, taskReplyStatus }) => {
   const { loading, data, error, load, send, isMounted } = useReplies({ baseUrl, taskSid, manager, fetchImpl });
+  // The server updates the task's reply_status when the caller reads: show it now, not at the next poll.
+  const seenStatus = useRef(taskReplyStatus);
+  useEffect(() => {
+    if (seenStatus.current !== taskReplyStatus) {
+      seenStatus.current = taskReplyStatus;
+      load();
+    }
+  }, [taskReplyStatus, load]);
   const [draft, setDraft] = useState('');
   const [canned, setCanned] = useState('');
   const [sending, setSending] = useState(false);
@@ -324,9 +338,10 @@ ReplyForm.propTypes = {
   baseUrl: PropTypes.string.isRequired,
   manager: PropTypes.object,
   fetchImpl: PropTypes.func,
+  taskReplyStatus: PropTypes.string,
 };
 
-ReplyForm.defaultProps = { manager: undefined, fetchImpl: undefined };
+ReplyForm.defaultProps = { manager: undefined, fetchImpl: undefined, taskReplyStatus: '' };
 
 /**
  * Reply to the caller through USSD (DESIGN §5b): a canned reply in the
@@ -356,7 +371,13 @@ const ReplyBox = ({ task, serviceUrl, manager, fetchImpl }) => {
           <Text as="p" color="colorTextWeak" fontSize="fontSize20" marginBottom="space30">
             {t('UssdReplyIntro')}
           </Text>
-          <ReplyForm taskSid={taskSid} baseUrl={baseUrl} manager={manager || getManager()} fetchImpl={fetchImpl} />
+          <ReplyForm
+            taskSid={taskSid}
+            baseUrl={baseUrl}
+            manager={manager || getManager()}
+            fetchImpl={fetchImpl}
+            taskReplyStatus={replyStatusOf(task)}
+          />
         </>
       )}
     </Box>
