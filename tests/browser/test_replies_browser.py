@@ -122,6 +122,8 @@ def test_write_a_canned_reply_and_answer_a_request_from_submissions(reply_server
     assert "read at " in page.inner_text("main")
     page.goto(f"{base}/editor/submissions?reply=read")
     assert "1 request" in page.inner_text("main")
+    assert "reply read" in page.inner_text("table.submissions")
+    page.screenshot(path=SHOTS / "submissions-reply-read.png", full_page=True)
 
 
 @pytest.mark.parametrize(
