@@ -382,3 +382,19 @@ def test_the_simulator_never_shows_or_keeps_a_pin(app, client, accounts):
     typed = sim("send", "4826")
     assert typed["transcript"] == ["1", "****"] and "4826" not in json.dumps(typed)
     assert rows(app, "SELECT count(*) FROM reply_guards")[0][0] == 0  # a trial sets no PIN
+
+
+def test_canned_replies_in_the_callers_language_else_english(twilio):
+    from ussd.models import CannedReply
+
+    with twilio.app_context():
+        db.session.add(CannedReply(lang="en", title="Office", text="Our office opens at 9."))
+        db.session.commit()
+    shown = listed(twilio.test_client()).get_json()
+    assert shown["canned_language"] == "en"
+    assert [c["title"] for c in shown["canned"]] == ["Office"]
+    with twilio.app_context():
+        db.session.add(CannedReply(lang="en", title="Hours", text="We answer from 8 to 8."))
+        db.session.commit()
+    titles = [c["title"] for c in listed(twilio.test_client()).get_json()["canned"]]
+    assert titles == ["Hours", "Office"]

@@ -75,11 +75,13 @@ def replies() -> Any:
 def _list(task_sid: str) -> Any:
     handoff = service.handoff_for_task(task_sid)
     lang = service.caller_language(handoff)
+    canned_language, canned = service.canned_in_language(lang)
     return jsonify(
         {
             "replies": [service.reply_view(r) for r in service.replies_of(handoff)],
             "language": lang,
-            "canned": service.canned_for(lang),
+            "canned": canned,
+            "canned_language": canned_language,
             "limits": service.limits_for(handoff).to_dict(),
         }
     )

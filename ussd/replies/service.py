@@ -201,14 +201,18 @@ def caller_language(handoff: Handoff) -> str:
 
 def canned_for(lang: str) -> list[dict[str, Any]]:
     """Canned replies in the caller's language (none written in it: those in English)."""
-    rows = db.session.scalars(
-        select(CannedReply).where(CannedReply.lang == lang).order_by(CannedReply.title)
-    ).all()
-    if not rows and lang != "en":
+    return canned_in_language(lang)[1]
+
+
+def canned_in_language(lang: str) -> tuple[str, list[dict[str, Any]]]:
+    """The canned replies `canned_for` offers, and the language they are written in."""
+    for language in dict.fromkeys((lang, "en")):
         rows = db.session.scalars(
-            select(CannedReply).where(CannedReply.lang == "en").order_by(CannedReply.title)
+            select(CannedReply).where(CannedReply.lang == language).order_by(CannedReply.title)
         ).all()
-    return [{"id": c.id, "title": c.title, "text": c.text} for c in rows]
+        if rows:
+            return language, [{"id": c.id, "title": c.title, "text": c.text} for c in rows]
+    return lang, []
 
 
 def reply_status(handoff: Handoff) -> str:

@@ -175,10 +175,13 @@ const ReplyForm = ({ taskSid, baseUrl, manager, fetchImpl, taskReplyStatus }) =>
   // A French "reçu" or a curly apostrophe cuts a screen to a third; offer the GSM-7 spelling.
   const gsm7 = measure.encoding === 'UCS-2' && !measure.refused ? suggestGsm7(text) : null;
   const cannedReplies = (data && data.canned) || [];
-  const language = data && data.language ? languageName(data.language, localeTag) || data.language : '';
+  // the canned replies' own language: English ones are sent when none is in the caller's
+  const cannedLanguage = data && (data.canned_language || data.language);
+  const language = cannedLanguage ? languageName(cannedLanguage, localeTag) || cannedLanguage : '';
 
   const onCanned = (event) => {
-    const chosen = cannedReplies.find((entry) => entry.id === event.target.value);
+    // ids are numbers in the service's JSON, strings in the select
+    const chosen = cannedReplies.find((entry) => String(entry.id) === event.target.value);
     setCanned(event.target.value);
     if (chosen) {
       setDraft(chosen.text);
