@@ -36,6 +36,8 @@ export const STRINGS = {
     UssdCallBackStarted: 'Call to {{number}} started. Flex shows it as a new task.',
     UssdCallBackAgain: 'Call again',
     UssdCallBackNoNumber: 'The caller asked for a call back, but no phone number came with the request.',
+    UssdNotCallable:
+      'The network hides this caller’s number: they cannot be called. Answer with a reply they read when they dial again.',
     UssdCallBackFailed:
       'Could not start the call back to {{number}}. Outbound calling may not be enabled for this Flex account: ask an administrator to turn on outbound calls, or dial the number from another phone.',
     UssdPanelError: 'This USSD request could not be displayed in full.',
@@ -154,6 +156,8 @@ export const STRINGS = {
     UssdCallBackStarted: 'Appel vers le {{number}} lancé. Flex l’affiche comme une nouvelle tâche.',
     UssdCallBackAgain: 'Rappeler à nouveau',
     UssdCallBackNoNumber: 'L’appelant a demandé à être rappelé, mais la demande ne contient aucun numéro.',
+    UssdNotCallable:
+      'Le réseau masque le numéro de cet appelant : il ne peut pas être rappelé. Répondez par une réponse qu’il lira en rappelant le code.',
     UssdCallBackFailed:
       'Impossible de rappeler le {{number}}. Les appels sortants ne sont peut-être pas activés pour ce compte Flex : demandez à un administrateur de les activer, ou composez le numéro depuis un autre téléphone.',
     UssdPanelError: 'Cette demande USSD n’a pas pu être affichée en entier.',

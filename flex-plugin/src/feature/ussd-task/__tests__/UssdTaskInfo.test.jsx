@@ -42,6 +42,23 @@ describe('UssdTaskInfo', () => {
     expect(within(supportType).getByRole('definition')).toHaveTextContent('caller chose “Abri”');
   });
 
+  it('offers no call back to a caller whose number the network hides (callable: false)', () => {
+    const { from, ...withoutNumber } = demoAttributesEnglish;
+    render(
+      <UssdTaskInfo
+        task={makeTask({ ...withoutNumber, name: 'Masked number (reply by USSD)', callable: false, callback: 'Yes' })}
+      />,
+    );
+    expect(screen.getByTestId('ussd-not-callable')).toHaveTextContent('cannot be called');
+    expect(screen.queryByRole('button', { name: /call back/i })).toBeNull();
+  });
+
+  it('keeps the call back for a caller with a number', () => {
+    render(<UssdTaskInfo task={makeTask({ ...demoAttributesEnglish, callback: 'Yes' })} />);
+    expect(screen.queryByTestId('ussd-not-callable')).toBeNull();
+    expect(screen.getByRole('button', { name: /call back/i })).toBeInTheDocument();
+  });
+
   it('renders an English demo-menu task for an English-speaking agent', () => {
     render(<UssdTaskInfo task={makeTask(demoAttributesEnglish)} />);
 

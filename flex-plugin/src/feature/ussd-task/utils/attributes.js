@@ -258,6 +258,9 @@ export const readUssdTask = (task) => {
     // anything but the boolean `true` (missing, false, "true") is a real caller.
     simulation: attributes.simulation === true,
     from,
+    // false when the network hides the caller's number (bdapps masks it): no call back
+    // is possible, a reply read on the next dial is
+    callable: attributes.callable !== false,
     caller: from || toText(attributes.name),
     primary,
     language: byKey.language,

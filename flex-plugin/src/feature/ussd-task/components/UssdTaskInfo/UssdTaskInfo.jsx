@@ -367,8 +367,13 @@ const UssdTaskInfoContent = ({ task, showCallback, showReplies }) => {
 
       {safeWindow && <SafeWindowNote safeWindow={safeWindow} />}
 
-      {showCallback && !request.simulation && request.wantsCallback && (
+      {showCallback && !request.simulation && request.wantsCallback && request.callable && (
         <CallbackButton task={task} number={request.from} safeWindow={safeWindow} />
+      )}
+      {!request.callable && (
+        <Box marginBottom="space40" data-testid="ussd-not-callable">
+          <Weak>{t('UssdNotCallable')}</Weak>
+        </Box>
       )}
 
       {request.otherAnswers.length > 0 && (
