@@ -272,3 +272,19 @@ def test_an_http_node_round_trips_through_json():
     document = CASH.document
     assert parse_menu(menu_to_dict(document)) == document
     assert menu_to_dict(document)["nodes"][1] == LOOKUP
+
+
+def test_editing_follows_an_http_nodes_branches():
+    from ussd.menu.editing import delete_node, references, replace_node
+
+    document = menu_to_dict(CASH.document)
+    assert references(document, "slow") == [("lookup", "timeout")]
+    renamed = replace_node(document, "found", {**FOUND, "id": "paid"})
+    assert renamed["nodes"][1]["next"] == {
+        "success": "paid",
+        "failure": "not_found",
+        "timeout": "slow",
+    }
+    deleted = delete_node(document, "slow")
+    assert deleted["nodes"][1]["next"] == {"success": "found", "failure": "not_found"}
+    parse_menu(deleted)  # still a document: the failure branch takes timeouts

@@ -29,7 +29,16 @@ def references(doc: Doc, node_id: str) -> list[tuple[str, str]]:
         for i, rule in enumerate(node.get("rules", []), 1):
             if rule.get("next") == node_id:
                 found.append((node["id"], f"rule {i}"))
+        for outcome, target in _outcomes(node).items():
+            if target == node_id:
+                found.append((node["id"], outcome))
     return found
+
+
+def _outcomes(node: dict[str, Any]) -> dict[str, Any]:
+    """An http node's branches ({"success": id, "failure": id, ...}); none for other kinds."""
+    branches = node.get("next") if node.get("kind") == "http" else None
+    return branches if isinstance(branches, dict) else {}
 
 
 def _relink(doc: Doc, old: str, new: str | None) -> None:
@@ -53,6 +62,13 @@ def _relink(doc: Doc, old: str, new: str | None) -> None:
                 rule["next"] = new or ""
         if new is None and "rules" in node:
             node["rules"] = [r for r in node["rules"] if r.get("next")]
+        branches = _outcomes(node)
+        for outcome, target in list(branches.items()):
+            if target == old:
+                if new:
+                    branches[outcome] = new
+                else:
+                    del branches[outcome]
 
 
 def _index(doc: Doc, node_id: str) -> int:
