@@ -64,4 +64,4 @@ def lookup(document: Any, path: str) -> str | None:
 def screen_value(value: str, max_length: int) -> str:
     """A value from outside as a screen may show it: on one line, no control characters,
     at most `max_length` characters (the length the lint measured the screen with)."""
-    return " ".join(_CONTROL.sub(" ", value).split())[:max_length]
+    return " ".join(_CONTROL.sub(" ", value).split())[:max_length].rstrip()
