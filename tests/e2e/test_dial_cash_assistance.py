@@ -141,3 +141,31 @@ def test_the_french_walk(app, client, cash_menu: Any):
     assert hop.startswith("CON Statut de l'assistance.")
     found = at_turn(client, "1002", session=session, code="*384*23#").get_data(as_text=True)
     assert found == "CON Votre prochain paiement : 12/12/2026\n1. Parler à un agent\n2. Terminer"
+
+
+class Unreachable(Exception):
+    """Stands for a database that went away in the middle of a hop."""
+
+
+@pytest.mark.usefixtures("cash_menu")
+def test_a_hop_tried_again_after_a_database_failure_does_not_call_twice(app, client, monkeypatch):
+    from ussd.sessions import repository
+    from ussd.sessions.store import store
+
+    session = "ATUid_cash_retry"
+    screen(client, "", session)
+    real_save = repository.save_hop
+    failures = [Unreachable("the database went away")]
+
+    def save_once_failing(*args: Any, **kwargs: Any) -> bool:
+        if failures:
+            raise failures.pop()
+        return real_save(*args, **kwargs)
+
+    with app.app_context():
+        monkeypatch.setattr(store(), "unreachable", (Unreachable,))
+    monkeypatch.setattr(repository, "save_hop", save_once_failing)
+    shown = screen(client, "1001", session)
+    assert shown == "CON Your next payment: 05/12/2026\n1. Talk to an agent\n2. Finish"
+    assert failures == []  # the first try failed, the second was saved
+    assert Counting.calls == ["1001"]
