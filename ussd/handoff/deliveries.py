@@ -94,9 +94,10 @@ def insert_once_statement(dialect: str) -> Any:
 def enqueue(message: Queued, now: datetime | None = None) -> bool:
     """Queue a message in the current session's transaction (the caller commits). True when
     it was new, False when its dedupe key was already queued."""
-    statement = insert_once_statement(db.engine.dialect.name)
-    result = db.session.execute(statement, [message_row(message, now or utcnow())])
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT that may do nothing
+    statement = insert_once_statement(db.engine.dialect.name).returning(OutboxMessage.id)
+    result = db.session.execute(statement, message_row(message, now or utcnow()))
+    return result.first() is not None
 
 
 def _due(now: datetime) -> Any:
