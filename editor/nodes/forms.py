@@ -476,6 +476,7 @@ class NewNodeForm(EditorForm):
                 ("message", _l("Message: text, then continue")),
                 ("end", _l("End: text, then hang up")),
                 ("handoff", _l("Hand-off: thank-you, then a Flex task")),
+                ("http", _l("Look-up: ask a connection, no screen")),
             ]
         ),
     )

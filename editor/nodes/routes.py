@@ -15,6 +15,7 @@ from editor.forms import ConfirmForm, options
 from editor.menus.drafts import draft_dict, load_menu, store
 from editor.menus.screens import gateway_choice, screen_data
 from editor.nodes.forms import NewNodeForm, node_form_class
+from editor.nodes.http_form import HttpNodeForm
 from ussd.connections.registry import connection_names
 from ussd.menu.document import MenuDocument, Node, menu_to_dict
 from ussd.menu.editing import (
@@ -73,19 +74,32 @@ def node_edit(menu_id: int, node_id: str) -> str | Response | tuple[str, int]:
     )
 
 
-def _http_node(menu: Any, doc: MenuDocument, node: Node) -> tuple[str, int]:
-    """An http node is shown as the menu file has it (it is written in the file: export,
-    edit, import); a change posted here is refused."""
+def _http_node(menu: Any, doc: MenuDocument, node: Node) -> str | Response | tuple[str, int]:
+    """An http node (a look-up) has a form of its own; the page also shows the node as the
+    menu file has it."""
+    form = HttpNodeForm() if request.method == "POST" else None
+    if form is None:
+        form = HttpNodeForm(data=HttpNodeForm.data_for(node, menu.draft_revision))
+    form.fill_choices(
+        list(doc.nodes), connection_names(), node.http.connection if node.http else ""
+    )
+    if form.validate_on_submit():
+        edited = form.to_node()
+        try:
+            document = replace_node(draft_dict(menu), node.id, edited)
+        except ValueError as exc:
+            form.node_id.errors.append(str(exc))
+        else:
+            if store(menu, document, form.revision.data):
+                flash(_("Node %(id)s saved.", id=edited["id"]), "info")
+                return redirect(url_for("editor.menu", menu_id=menu.id) + f"#node-{edited['id']}")
+            return redirect(url_for("editor.node_edit", menu_id=menu.id, node_id=node.id))
     problems = [p for p in lint(doc, gateway_budgets(), connection_names()) if p.node == node.id]
-    status = 200
-    if request.method == "POST":
-        flash(_("An http node is changed in the menu file: export it, edit, import."), "error")
-        status = 400
     text = json.dumps(menu_to_dict(doc)["nodes"][list(doc.nodes).index(node.id)], indent=2)
     page = render_template(
-        "editor/node_http.html", menu=menu, node=node, problems=problems, node_json=text
+        "editor/node_http.html", menu=menu, node=node, form=form, problems=problems, node_json=text
     )
-    return page, status
+    return page, 400 if form.is_submitted() else 200
 
 
 @bp.route("/menus/<int:menu_id>/add-node", methods=["GET", "POST"])

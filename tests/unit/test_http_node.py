@@ -244,7 +244,7 @@ def test_a_caller_answer_with_braces_is_shown_as_typed():
 
 
 BAD_NODES = [
-    ({**LOOKUP, "connection": "https://evil.example"}, "connection: required"),
+    ({**LOOKUP, "connection": "https://evil.example"}, "connection: the name of a connection"),
     ({**LOOKUP, "path": "https://evil.example/x"}, "path: a path below"),
     ({**LOOKUP, "path": "//evil.example/x"}, "path: a path below"),
     ({**LOOKUP, "path": "/a/../admin"}, "path: a path below"),

@@ -81,6 +81,12 @@ RULES = [
         "the connection 'other' does not exist",
     ),
     (
+        (ASK, {**LOOKUP, "connection": ""}, FOUND, NONE),
+        "error",
+        "lookup",
+        "the look-up names no connection",
+    ),
+    (
         (ASK, {**LOOKUP, "send": ["age"]}, FOUND, NONE),
         "warning",
         "lookup",

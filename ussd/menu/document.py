@@ -475,9 +475,10 @@ def _parse_http(raw: dict[str, Any], node_id: str, where: str, problems: list[st
         where,
         problems,
     )
-    connection = raw.get("connection")
-    if not isinstance(connection, str) or not ID_PATTERN.match(connection):
-        problems.append(f"{where}.connection: required, the name of a connection an admin defined")
+    # empty in a node just added in the editor: the lint asks for one before publishing
+    connection = raw.get("connection", "")
+    if not isinstance(connection, str) or (connection and not ID_PATTERN.match(connection)):
+        problems.append(f"{where}.connection: the name of a connection an admin defined")
         connection = ""
     path = raw.get("path", "")
     if not isinstance(path, str) or not _is_relative_path(path):

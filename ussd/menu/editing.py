@@ -103,6 +103,7 @@ _SKELETONS: dict[str, dict[str, Any]] = {
     "message": {},
     "end": {},
     "handoff": {},
+    "http": {"connection": "", "next": {}},
 }
 
 
@@ -111,7 +112,7 @@ def new_node(kind: str, node_id: str) -> dict[str, Any]:
     node = {"id": node_id, "kind": kind, **copy.deepcopy(_SKELETONS[kind])}
     if kind in ("menu", "input"):
         node["key"] = node_id
-    if kind != "branch":
+    if kind not in ("branch", "http"):
         node["text"] = {}
     return node
 

@@ -186,7 +186,9 @@ def _check_request(
     call = node.http
     if call is None:
         return
-    if connections is not None and call.connection not in connections:
+    if not call.connection:
+        add("error", node.id, N_("the look-up names no connection"))
+    elif connections is not None and call.connection not in connections:
         add(
             "error",
             node.id,
