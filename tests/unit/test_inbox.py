@@ -26,6 +26,16 @@ def offered(pin: bool = False, organisation: str = "", lang: str = "en") -> Stat
     return state
 
 
+def shown(step: inbox.Step) -> str:
+    assert step.screen is not None
+    return step.screen.text
+
+
+def after(step: inbox.Step) -> State:
+    assert step.state is not None
+    return step.state
+
+
 def at(stage: str, index: int = 0, page: int = 0, pin: bool = False) -> State:
     box = Inbox((7, 5), stage=stage, index=index, page=page, pin=pin)
     return replace(offered(pin), inbox=box.to_tuple())
@@ -83,14 +93,14 @@ STEPS = [
 @pytest.mark.parametrize(("state", "entry", "screen", "leave", "read", "pin", "stage"), STEPS)
 def test_a_step(state, entry, screen, leave, read, pin, stage):
     step = inbox.step(MENU, state, entry, CTX, TEXTS)
-    assert (step.screen.text if step.screen else None) == screen
+    assert (shown(step) if step.screen else None) == screen
     assert step.leave == leave
     assert step.mark_read == read
     assert step.pin == pin
     if stage is None:
         assert step.state is None
     else:
-        assert Inbox.of(step.state).stage == stage
+        assert Inbox.of(after(step)).stage == stage
 
 
 @pytest.mark.parametrize(
@@ -103,18 +113,18 @@ def test_a_step(state, entry, screen, leave, read, pin, stage):
 )
 def test_after_the_pin_is_checked(right, locked, screen, read):
     step = inbox.pin_checked(MENU, at("pin", pin=True), CTX, TEXTS, right=right, locked=locked)
-    assert step.screen.text == screen and step.mark_read == read
+    assert shown(step) == screen and step.mark_read == read
 
 
 def test_after_a_lock_the_menu_is_still_there():
     locked = inbox.pin_checked(MENU, at("pin", pin=True), CTX, TEXTS, right=False, locked=True)
-    assert inbox.step(MENU, locked.state, "1", CTX, TEXTS).leave == "menu"
-    assert inbox.step(MENU, locked.state, "2", CTX, TEXTS).leave == "end"
+    assert inbox.step(MENU, after(locked), "1", CTX, TEXTS).leave == "menu"
+    assert inbox.step(MENU, after(locked), "2", CTX, TEXTS).leave == "end"
 
 
 def test_a_reply_withdrawn_meanwhile_is_skipped_and_none_left_goes_to_the_menu():
     step = inbox.step(MENU, offered(), "1", CTX, {5: TEXTS[5]})
-    assert step.screen.text.startswith("We have your request.") and step.mark_read == 5
+    assert shown(step).startswith("We have your request.") and step.mark_read == 5
     assert inbox.step(MENU, offered(), "1", CTX, {}).leave == "menu"
 
 
@@ -123,14 +133,14 @@ def test_a_long_reply_pages_and_is_marked_read_once():
     small = Context(budget=Budget(cap=120))
     step = inbox.step(MENU, offered(), "1", small, {7: text, 5: "x"})
     pages = [step]
-    while "98. More" in pages[-1].screen.text:
-        pages.append(inbox.step(MENU, pages[-1].state, "98", small, {7: text, 5: "x"}))
+    while "98. More" in shown(pages[-1]):
+        pages.append(inbox.step(MENU, after(pages[-1]), "98", small, {7: text, 5: "x"}))
         assert len(pages) < 8
     assert len(pages) > 2
     assert [p.mark_read for p in pages] == [7] + [None] * (len(pages) - 1)
-    assert all(len(p.screen.text) <= 120 for p in pages)
-    back = inbox.step(MENU, pages[-1].state, "0", small, {7: text, 5: "x"})
-    assert back.screen.text == pages[-2].screen.text and back.mark_read is None
+    assert all(len(shown(p)) <= 120 for p in pages)
+    back = inbox.step(MENU, after(pages[-1]), "0", small, {7: text, 5: "x"})
+    assert shown(back) == shown(pages[-2]) and back.mark_read is None
 
 
 def test_the_inbox_survives_a_round_trip_through_storage():
