@@ -22,6 +22,7 @@ from ussd.privacy.phones import is_e164, is_masked
 
 # The answers every agent filter and the plugin rely on (DESIGN §5).
 PINNED_KEYS = ("language", "location", "support_type", "callback")
+PIN_KEY = "reply_pin"  # noqa: S105 - an answer key, not a secret
 
 
 def iso_utc(moment: datetime) -> str:
@@ -58,7 +59,8 @@ def task_attributes(
     """The TaskRouter task attributes for a finished session (pinned; see DESIGN §5).
     `callback_windows` are the menu's safe-window hours (None: the defaults); `insights`
     maps answers to Flex Insights' conversation attributes (ussd/menu/insights.py)."""
-    answers = [a.to_dict() for a in state.answers]
+    # the reply PIN is the caller's secret: never in a task (the hop drops it earlier too)
+    answers = [a.to_dict() for a in state.answers if a.key != PIN_KEY]
     by_key = {a.key: a.value for a in state.answers}
     attributes: dict[str, Any] = {"channel": "ussd", "type": "ussd_request"}
     attributes.update(caller_attributes(phone))
