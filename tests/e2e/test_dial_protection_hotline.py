@@ -1,7 +1,7 @@
 """The "Protection hotline" template end to end (issue 15, items 7 and 8): a coordinator
 creates a menu from it in the editor, publishes it and maps a code; a caller dials it on
 Africa's Talking, says when it is safe to call and protects replies with a PIN; the Flex
-task carries the safe window, its hours and the caller's time zone."""
+task carries the safe window, its hours and the caller's time zone, and never the PIN."""
 
 from __future__ import annotations
 
@@ -122,3 +122,6 @@ def test_create_from_the_template_dial_and_hand_off(
     if expected["callback_window"] == "none":
         assert "callback_hours" not in attributes
     assert attributes["menu"] == "Protection line" and attributes["menu_version"] == 1
+    # the PIN goes nowhere near Flex: neither its key nor what the caller typed
+    assert "reply_pin" not in attributes_json
+    assert "4826" not in attributes_json and "12a4" not in attributes_json
