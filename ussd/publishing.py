@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
+from ussd.connections.registry import connection_names
 from ussd.extensions import db
 from ussd.gateways import GATEWAYS
 from ussd.mapped_gateways import all_gateways
@@ -252,7 +253,7 @@ def publish(
     Refuses when the lint finds errors. Sessions already running keep their version.
     """
     doc = document or draft_document(menu)
-    problems = lint(doc, gateway_budgets())
+    problems = lint(doc, gateway_budgets(), connection_names())
     if has_errors(problems):
         raise PublishError(problems)
     number = (
