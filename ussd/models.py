@@ -196,7 +196,8 @@ class UssdSession(db.Model):  # type: ignore[name-defined,misc]
     lang: Mapped[str] = mapped_column(String(12), default="")  # the session's language now
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
     last_request: Mapped[str] = mapped_column(String(200), default="")  # identity of last hop
-    last_screen: Mapped[str] = mapped_column(Text, default="")
+    # what the caller last saw: it may show a reply or a looked-up value, so it is sealed too
+    last_screen: Mapped[str] = mapped_column(EncryptedText, default="")
     last_end: Mapped[bool] = mapped_column(Boolean, default=False)
     seen_text: Mapped[str] = mapped_column(EncryptedText, default="")  # AT: all input so far
     trail: Mapped[str] = mapped_column(Text, default="[]")  # [[node, ms since start], ...]

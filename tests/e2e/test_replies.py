@@ -398,3 +398,33 @@ def test_canned_replies_in_the_callers_language_else_english(twilio):
         db.session.commit()
     titles = [c["title"] for c in listed(twilio.test_client()).get_json()["canned"]]
     assert titles == ["Hours", "Office"]
+
+
+def test_reply_texts_are_sealed_at_rest_wherever_they_are_kept(make_app, requests_mock):
+    """With ENCRYPTION_KEYS, neither the reply row nor the screen the caller last saw (which
+    showed the reply) holds the text in clear."""
+    from ussd.privacy import crypto
+
+    app = make_app(**TWILIO, ENCRYPTION_KEYS=crypto.new_key())
+    try:
+        requests_mock.get(
+            TASKS, json={"tasks": [], "meta": {"key": "tasks", "next_page_url": None}}
+        )
+        requests_mock.post(TASKS, status_code=201, json=task_body(task_sid(1)))
+        requests_mock.post(VALIDATE, json=VALID)
+        client = app.test_client()
+        at_walk(client, ["1", "1", "1", "1"], session="enc-1", phone=PHONE)
+        with app.app_context():
+            dispatch_due()
+        secret = "Meet at the clinic's back door."
+        assert send(client, {"task_sid": task_sid(1), "text": secret}).status_code == 201
+        at_turn(client, "", session="enc-2", phone=PHONE)
+        read = at_turn(client, "1", session="enc-2", phone=PHONE).get_data(as_text=True)
+        assert secret in read
+        stored = rows(app, "SELECT text FROM replies") + rows(
+            app, "SELECT last_screen FROM ussd_sessions"
+        )
+        assert stored and all("clinic" not in str(value) for (value,) in stored)
+        assert all(str(value).startswith("enc1:") for (value,) in stored if value)
+    finally:
+        crypto.configure("")

@@ -146,7 +146,7 @@ def rotate_keys(user: User | None = None) -> int:
     handoffs = Handoff.__table__
     rewritten = 0
     for table, columns in (
-        (sessions, ("phone", "state", "seen_text")),
+        (sessions, ("phone", "state", "seen_text", "last_screen")),
         (handoffs, ("attributes",)),
         (Reply.__table__, ("text",)),
         (CannedReply.__table__, ("text",)),
