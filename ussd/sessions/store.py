@@ -49,9 +49,7 @@ class Prepared:
         self.results: list[Processor] = []
         if table is not None:
             self.columns = [c.name for c in table.columns]
-            self.results = [
-                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns
-            ]
+            self.results = [_result_processor(c.type, dialect) for c in table.columns]
 
     def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         out = {}
@@ -67,6 +65,16 @@ class Prepared:
                 for name, processor, value in zip(self.columns, self.results, raw, strict=True)
             }
         )
+
+
+def _result_processor(column_type: Any, dialect: Dialect) -> Processor:
+    try:
+        return column_type.dialect_impl(dialect).result_processor(dialect, None)
+    except (TypeError, sa_exc.InvalidRequestError):
+        # psycopg's numeric types pick a conversion by the result's type code, which a
+        # statement compiled ahead of its execution does not know; the driver already
+        # gives Python numbers for them
+        return None
 
 
 class Record(dict):  # type: ignore[type-arg]
