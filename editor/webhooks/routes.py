@@ -166,7 +166,7 @@ def webhook_test(endpoint_id: int) -> Response:
     if form.validate_on_submit():
         webhooks.queue_test_event(endpoint)
         db.session.commit()
-        notify_dispatcher()
+        notify_dispatcher(messages=True)
         flash(_("A test event is queued: its delivery shows in the log below."), "info")
     return redirect(url_for("editor.webhook_edit", endpoint_id=endpoint.id))
 
@@ -183,7 +183,7 @@ def webhook_resend(endpoint_id: int, message_id: int) -> Response:
         if deliveries.retry(message.id):
             audit("webhook resent", f"{endpoint.name}: delivery {message.id}", current_user)
             db.session.commit()
-            notify_dispatcher()
+            notify_dispatcher(messages=True)
             flash(_("The delivery is queued again."), "info")
         else:
             flash(_("Only a failed delivery can be sent again."), "error")

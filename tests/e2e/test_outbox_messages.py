@@ -200,3 +200,32 @@ def test_a_task_that_is_gone_is_not_an_error(
     [(status, stored)] = rows(app, "SELECT status, result FROM outbox_messages")
     assert status == expected_status and result in stored
     assert not [r for r in requests_mock.request_history if r.method == "POST"]
+
+
+class CountingDispatcher:
+    alive = True
+
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def start(self) -> None:
+        pass
+
+    def notify(self) -> None:
+        self.wakes += 1
+
+
+@pytest.mark.parametrize(
+    ("config", "wakes"),
+    [({}, 0), (TWILIO, 1)],
+)
+def test_a_hand_off_wakes_the_dispatcher_only_when_it_can_send(make_app, config, wakes):
+    """A wake with nothing to send is not free: the dispatcher's thread takes the
+    interpreter's lock from the worker answering callers (docs/performance.md)."""
+    from tests.conftest import at_walk
+
+    app = make_app(**config)
+    counting = CountingDispatcher()
+    app.extensions["ussd_dispatcher"] = counting
+    at_walk(app.test_client(), ["1", "1", "1", "1"], session="wake")
+    assert counting.wakes == wakes

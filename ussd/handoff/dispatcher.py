@@ -418,13 +418,16 @@ class Dispatcher:
                 self.last_run = time.monotonic()
 
 
-def notify_dispatcher() -> None:
-    """Wake this process's dispatcher for a new hand-off or outbox message. A server
-    without gunicorn's worker hook (ussd/server.py) starts it here."""
+def notify_dispatcher(messages: bool = False) -> None:
+    """Wake this process's dispatcher for a new hand-off (pointless until Twilio is set) or,
+    with `messages`, deliveries of the general outbox that need no Twilio (webhooks, an
+    asynchronous gateway's screens). A wake that has nothing to send still costs the hop:
+    the dispatcher's thread takes the interpreter's lock from the one answering callers.
+    A server without gunicorn's worker hook (ussd/server.py) starts it here."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     ensure_running(app)
     dispatcher = app.extensions.get("ussd_dispatcher")
-    if dispatcher is not None:
+    if dispatcher is not None and (messages or not missing_settings(app.config)):
         dispatcher.notify()
 
 

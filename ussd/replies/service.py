@@ -169,7 +169,7 @@ def create_reply(handoff: Handoff, raw_text: Any, by: str, user: User | None = N
     db.session.commit()
     from ussd.handoff.dispatcher import notify_dispatcher
 
-    notify_dispatcher()
+    notify_dispatcher(messages=True)
     return reply
 
 

@@ -97,6 +97,7 @@ class Reply(NamedTuple):
     screen: Screen
     queued: bool = False  # a hand-off was queued: wake the dispatcher after the commit
     sent: bool = False  # an asynchronous gateway's screen was queued with the hop's write
+    messages: bool = False  # other deliveries were queued (webhook events)
 
 
 class Ending(NamedTuple):
@@ -106,6 +107,7 @@ class Ending(NamedTuple):
     screen: Screen | None = None
     queued: bool = False
     stored: bool = False
+    messages: bool = False  # webhook events were queued with the hand-off
 
 
 # -- the hop ------------------------------------------------------------------------------------
@@ -140,8 +142,8 @@ def answer(
         lambda: _hop(turn, gateway, trace, config, now, simulation, queue_task, version_id),
         wait,
     )
-    if reply.queued or reply.sent:
-        notify_dispatcher()
+    if reply.queued or reply.sent or reply.messages:
+        notify_dispatcher(messages=reply.sent or reply.messages)
     return reply.screen
 
 
@@ -247,7 +249,7 @@ def send_apology(where: str, turn: Turn, gateway: Gateway, screen: Screen, trace
         log_failure(where, exc, trace)
         return
     if sent:
-        notify_dispatcher()
+        notify_dispatcher(messages=True)
 
 
 def _find(
@@ -377,7 +379,7 @@ def start_session(
         if found is None:
             raise
         return Reply(Screen(found.last_screen, found.last_end))
-    return Reply(ending.screen or result.screen, ending.queued, sent)
+    return Reply(ending.screen or result.screen, ending.queued, sent, ending.messages)
 
 
 def resolve_code(turn: Turn) -> tuple[str, list[str]]:
@@ -479,7 +481,9 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
         repo.store_screen(tx, row.id, ending.screen.text, ending.screen.end)
     sent = _queue_screen(tx, hop, ending.screen or result.screen)
     tx.commit()
-    return Reply(ending.screen or result.screen, ending.queued or replied, sent)
+    return Reply(
+        ending.screen or result.screen, ending.queued or replied, sent, ending.messages
+    )
 
 
 def new_input(text: str, seen_text: str) -> str | None:
@@ -542,19 +546,22 @@ def finish_menu(
         insights=menu.document.insights,
     )
     repo.insert_handoff(tx, handoff)
+    messages = False
     if not hop.simulation:  # a coordinator's test walk is not a submission to pass on
-        _queue_submission_webhooks(tx, hop, session_id, handoff)
+        messages = _queue_submission_webhooks(tx, hop, session_id, handoff) > 0
     if target is None:
-        return Ending(queued=True)
-    return Ending(Screen(menu.message(result.state.lang, "already_queued"), end=True), True)
+        return Ending(queued=True, messages=messages)
+    screen = Screen(menu.message(result.state.lang, "already_queued"), end=True)
+    return Ending(screen, True, messages=messages)
 
 
 def _queue_submission_webhooks(
     tx: Transaction, hop: Hop, session_id: int, handoff: Mapping[str, Any]
-) -> None:
-    """`submission.created` for every webhook endpoint that wants it, with the hand-off."""
+) -> int:
+    """`submission.created` for every webhook endpoint that wants it, with the hand-off;
+    how many were queued."""
     attributes = json.loads(handoff["attributes"])
-    repo.queue_webhook_event(
+    return repo.queue_webhook_event(
         tx,
         "submission.created",
         webhooks.submission_data(attributes),
