@@ -46,6 +46,11 @@ def service() -> Iterator[ThreadingHTTPServer]:
 
 @pytest.fixture
 def cash_menu(app, service) -> None:
+    install_cash_menu(app, service)
+
+
+def install_cash_menu(app, service: ThreadingHTTPServer) -> None:
+    """The connection to the local service and the template, live at CODE."""
     with app.app_context():
         db.session.add(
             Connection(
@@ -169,3 +174,39 @@ def test_a_hop_tried_again_after_a_database_failure_does_not_call_twice(app, cli
     assert shown == "CON Your next payment: 05/12/2026\n1. Talk to an agent\n2. Finish"
     assert failures == []  # the first try failed, the second was saved
     assert Counting.calls == ["1001"]
+
+
+def test_dial_look_up_hand_off_one_task_and_one_webhook_with_the_endpoint_failing_first(
+    make_app, requests_mock, service
+):
+    """Issue 17's whole path: dial, look the ID up in the local service, ask for an agent;
+    then exactly one Flex task and one signed webhook, the endpoint failing twice first."""
+    from tests.e2e.test_handoff_delivery import TASKS, TWILIO, task_body, task_sid
+    from tests.e2e.test_webhook_delivery import URL, add_endpoint, make_due, send, verified
+    from ussd.handoff.dispatcher import dispatch_due
+
+    app = make_app(**TWILIO)
+    install_cash_menu(app, service)
+    _, secret = add_endpoint(app)
+    requests_mock.get(TASKS, json={"tasks": [], "meta": {"key": "tasks", "next_page_url": None}})
+    requests_mock.post(TASKS, status_code=201, json=task_body(task_sid(7)))
+    requests_mock.post(URL, [{"status_code": 503}, {"status_code": 502}, {"status_code": 200}])
+    client = app.test_client()
+    session = "ATUid_cash_hook"
+    screen(client, "", session)
+    assert screen(client, "1001", session).startswith("CON Your next payment: 05/12/2026")
+    assert screen(client, "1001*1", session) == "END Thank you. An agent will call you back."
+    assert Counting.calls == ["1001"]
+    for _ in range(3):
+        with app.app_context():
+            dispatch_due()
+        send(app)
+        make_due(app)
+    tasks = [r for r in requests_mock.request_history if r.method == "POST" and r.url == TASKS]
+    hooks = [r for r in requests_mock.request_history if r.url == URL]
+    assert len(tasks) == 1
+    assert len(hooks) == 3 and len({r.headers["webhook-id"] for r in hooks}) == 1
+    event = verified(hooks[-1], secret)
+    assert event["type"] == "submission.created"
+    answers = {a["key"]: a["value"] for a in event["data"]["answers"]}
+    assert answers["member_id"] == "1001"
