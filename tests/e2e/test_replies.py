@@ -187,6 +187,7 @@ def test_a_long_reply_pages_within_the_budget(twilio):
         ({"task_sid": task_sid(1), "text": "x" * 500}, AGENT_TOKEN, VALID, 400, "too long"),
         ({"task_sid": task_sid(1), "text": "ب" * 200}, AGENT_TOKEN, VALID, 400, "UCS-2"),
         ("not json", AGENT_TOKEN, VALID, 400, "send JSON"),
+        ({"task_sid": task_sid(1), "text": "soft\u00adhyphen"}, AGENT_TOKEN, VALID, 400, "control"),
     ],
 )
 def test_refused_replies_say_why_and_store_nothing(
@@ -428,3 +429,9 @@ def test_reply_texts_are_sealed_at_rest_wherever_they_are_kept(make_app, request
         assert all(str(value).startswith("enc1:") for (value,) in stored if value)
     finally:
         crypto.configure("")
+
+
+def test_bengali_spelling_with_zero_width_joiners_is_a_reply(twilio):
+    text = "র\u200d্যাব অফিসে আসুন।"  # ZWJ as Bengali writes র‍্যা
+    made = send(twilio.test_client(), {"task_sid": task_sid(1), "text": text})
+    assert made.status_code == 201, made.get_json()

@@ -30,6 +30,10 @@ MAX_SCREENS = 3
 # Each page of a reply also shows "98. More" / "0. Back" or the choices after it; the text
 # gets what is left of the screen.
 NAVIGATION_ROOM = {"gsm7": 30, "ucs2": 30}
+# Control, format, surrogate and private-use characters are refused, but for line breaks and
+# the zero-width (non-)joiners that Bengali, Arabic and Persian spelling needs.
+REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co")
+KEPT = frozenset("\n\u200c\u200d")
 
 
 class ReplyRefused(ValueError):
@@ -91,7 +95,7 @@ def checked_text(raw: Any, limits: Limits) -> str:
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
     if not text:
         raise ReplyRefused("the reply is empty")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch != "\n" for ch in text):
+    if any(unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in KEPT for ch in text):
         raise ReplyRefused("the reply holds control characters")
     encoding = encoding_of(text)
     used, most = length_in(text, encoding), limits.most(encoding)

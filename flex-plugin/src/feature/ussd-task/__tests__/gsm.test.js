@@ -90,6 +90,8 @@ describe('reply length, by the server rules (ussd/menu/gsm.py)', () => {
     ['bell\u0007', true],
     ['private \ue000', true],
     ['two\nlines', false],
+    ['\u09b0\u200d\u09cd\u09af\u09be\u09ac (Bengali with a zero-width joiner)', false],
+    ['\u0645\u200c\u0646 (a zero-width non-joiner)', false],
     ['Où êtes-vous ? 😀', false],
   ])('flags %j as refused by the server: %s', (text, refused) => {
     expect(hasRefusedCharacters(text)).toBe(refused);

@@ -137,7 +137,8 @@ export const normalizeReply = (text) => {
 
 // Control, format (soft hyphen, zero-width and direction marks), surrogate and private-use
 // characters, which the server refuses; a line break is fine.
-const REFUSED_CHARACTERS = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/u;
+// as the server: line breaks and the zero-width (non-)joiners of Bengali and Arabic are kept
+const REFUSED_CHARACTERS = /(?![\n\u200c\u200d])[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/u;
 
 /** True when the server would refuse the text for a control or invisible character. */
 export const hasRefusedCharacters = (text) => REFUSED_CHARACTERS.test(text);
