@@ -79,3 +79,23 @@ def test_text_direction_follows_the_language():
         "ltr",
     ]
     assert text_direction("*") == text_direction("") == "auto"
+
+
+def test_dates_and_times_read_left_to_right_in_an_arabic_page(app, client, accounts):
+    """In a right-to-left paragraph the space in "2026-11-30 18:14" would put the time
+    first: every date and time is its own left-to-right run."""
+    from tests.conftest import at_walk
+
+    at_walk(client, ["1", "1", "1", "1"], session="ar-dates")
+    with app.app_context():
+        from ussd.extensions import db
+        from ussd.models import User
+
+        db.session.execute(db.update(User).values(language="ar"))
+        db.session.commit()
+    login(client, "admin")
+    for url in ("/editor/submissions", "/editor/submissions/1", "/editor/users"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'dir="rtl"' in page
+        stamps = re.findall(r'<time dir="ltr" datetime="[^"]+">([^<]+)</time>', page)
+        assert stamps and all(re.fullmatch(r"[\d\-: ]+", s) for s in stamps), url
