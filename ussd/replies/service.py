@@ -18,10 +18,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ussd.extensions import db
-from ussd.gateways import GATEWAYS
 from ussd.handoff.deliveries import Queued, enqueue
 from ussd.handoff.outbox import iso_utc
 from ussd.handoff.sms_notice import queue_notice
+from ussd.mapped_gateways import all_gateways
 from ussd.menu.gsm import DEFAULT_BUDGET, Budget, is_gsm7
 from ussd.models import CannedReply, Handoff, Reply, User, UssdSession, utcnow
 from ussd.privacy.retention import audit
@@ -72,7 +72,7 @@ def length_in(text: str, encoding: str) -> int:
 def limits_for(handoff: Handoff) -> Limits:
     """How long a reply to this caller may be: a few screens of their gateway."""
     session = handoff.session
-    gateway = GATEWAYS.get(session.gateway) if session is not None else None
+    gateway = all_gateways().get(session.gateway) if session is not None else None
     budget = gateway.budget if gateway is not None else DEFAULT_BUDGET
     operator_caps = current_app.config.get("USSD_SCREEN_CAPS_PARSED", {})
     caps = [c for c in (budget.cap, operator_caps.get(session.gateway if session else "")) if c]
