@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from ussd import metrics
 from ussd.extensions import db
-from ussd.handoff.dispatcher import DeliveryReport, backoff
+from ussd.handoff.dispatcher import DeliveryReport, backoff, claim_leases, finish_lease
 from ussd.handoff.taskrouter import DeliveryError, Gone, Refused
 from ussd.models import OutboxMessage, utcnow
 
@@ -121,58 +120,11 @@ def claim_batch(
 ) -> tuple[list[tuple[int, str]], bool]:
     """Claim up to `limit` due messages of `kinds`: (claimed (id, owner) pairs, more due?)."""
     now = now or utcnow()
-    owner = secrets.token_hex(8)
-    lease = timedelta(seconds=float(current_app.config.get("DISPATCH_LEASE_SECONDS", 60)))
-    values = {
-        "status": "delivering",
-        "lease_owner": owner,
-        "lease_expires_at": now + lease,
-        "attempts": OutboxMessage.attempts + 1,
-        "updated_at": now,
-    }
-    due = and_(_due(now), OutboxMessage.kind.in_(kinds))
-    order = (OutboxMessage.next_attempt_at, OutboxMessage.id)
-    if db.engine.dialect.name == "postgresql":
-        ids = db.session.scalars(
-            select(OutboxMessage.id)
-            .where(due)
-            .order_by(*order)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=OutboxMessage)
-        ).all()
-        if ids:
-            db.session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values)
-            )
-        db.session.commit()
-        return [(i, owner) for i in ids], len(ids) == limit
-    candidates = db.session.scalars(
-        select(OutboxMessage.id).where(due).order_by(*order).limit(limit)
-    ).all()
-    claimed = []
-    for message_id in candidates:
-        result = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, due).values(**values)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append((message_id, owner))
-        db.session.commit()
-    return claimed, len(candidates) == limit
+    return claim_leases(OutboxMessage, and_(_due(now), OutboxMessage.kind.in_(kinds)), limit, now)
 
 
 def _finish(message_id: int, owner: str, **values: Any) -> bool:
-    values.setdefault("updated_at", utcnow())
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.status == "delivering",
-        )
-        .values(lease_owner="", lease_expires_at=None, **values)
-    )
-    db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return finish_lease(OutboxMessage, message_id, owner, **values)
 
 
 def senders() -> dict[str, Sender]:

@@ -94,39 +94,43 @@ def claim_batch(limit: int, now: datetime | None = None) -> tuple[list[tuple[int
     list of *candidates* means nothing more is due.
     """
     now = now or utcnow()
+    return claim_leases(Handoff, _due(now), limit, now)
+
+
+def claim_leases(
+    model: Any, due: Any, limit: int, now: datetime
+) -> tuple[list[tuple[int, str]], bool]:
+    """Claim up to `limit` rows of an outbox table (`model`: Handoff or OutboxMessage, with
+    the same lease columns) that meet `due`, oldest due first."""
     owner = secrets.token_hex(8)
     lease = timedelta(seconds=float(current_app.config.get("DISPATCH_LEASE_SECONDS", 60)))
     values = {
         "status": "delivering",
         "lease_owner": owner,
         "lease_expires_at": now + lease,
-        "attempts": Handoff.attempts + 1,
+        "attempts": model.attempts + 1,
         "updated_at": now,
     }
-    order = (Handoff.next_attempt_at, Handoff.id)
+    order = (model.next_attempt_at, model.id)
     if db.engine.dialect.name == "postgresql":
         ids = db.session.scalars(
-            select(Handoff.id)
-            .where(_due(now))
+            select(model.id)
+            .where(due)
             .order_by(*order)
             .limit(limit)
-            .with_for_update(skip_locked=True, of=Handoff)
+            .with_for_update(skip_locked=True, of=model)
         ).all()
         if ids:
-            db.session.execute(update(Handoff).where(Handoff.id.in_(ids)).values(**values))
+            db.session.execute(update(model).where(model.id.in_(ids)).values(**values))
         db.session.commit()
         return [(i, owner) for i in ids], len(ids) == limit
-    candidates = db.session.scalars(
-        select(Handoff.id).where(_due(now)).order_by(*order).limit(limit)
-    ).all()
+    candidates = db.session.scalars(select(model.id).where(due).order_by(*order).limit(limit)).all()
     claimed = []
-    for handoff_id in candidates:
+    for row_id in candidates:
         # The due condition is repeated in the UPDATE: of two racing claimers, one wins.
-        result = db.session.execute(
-            update(Handoff).where(Handoff.id == handoff_id, _due(now)).values(**values)
-        )
+        result = db.session.execute(update(model).where(model.id == row_id, due).values(**values))
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append((handoff_id, owner))
+            claimed.append((row_id, owner))
         db.session.commit()
     return claimed, len(candidates) == limit
 
@@ -153,13 +157,15 @@ def merged_attributes(target: Handoff) -> tuple[dict[str, Any], list[int]]:
 
 
 def _finish(handoff_id: int, owner: str, **values: Any) -> bool:
+    return finish_lease(Handoff, handoff_id, owner, **values)
+
+
+def finish_lease(model: Any, row_id: int, owner: str, **values: Any) -> bool:
     """Record the outcome, unless the lease was lost meanwhile (then the new owner decides)."""
     values.setdefault("updated_at", utcnow())
     result = db.session.execute(
-        update(Handoff)
-        .where(
-            Handoff.id == handoff_id, Handoff.lease_owner == owner, Handoff.status == "delivering"
-        )
+        update(model)
+        .where(model.id == row_id, model.lease_owner == owner, model.status == "delivering")
         .values(lease_owner="", lease_expires_at=None, **values)
     )
     db.session.commit()
