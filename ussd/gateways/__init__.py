@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ussd.gateways.africastalking import AfricasTalking
 from ussd.gateways.arkesel import Arkesel
 from ussd.gateways.base import BadRequest, Gateway, Turn
@@ -12,6 +14,7 @@ from ussd.gateways.hubtel import Hubtel
 from ussd.gateways.infobip import Infobip
 from ussd.gateways.nalo import Nalo
 from ussd.gateways.safaricom import Safaricom
+from ussd.menu.gsm import Budget
 
 GATEWAYS: dict[str, Gateway] = {
     gateway.name: gateway
@@ -44,4 +47,13 @@ def region_warning(region: str | None) -> str | None:
     )
 
 
-__all__ = ["GATEWAYS", "BadRequest", "Gateway", "Turn", "region_warning"]
+def screen_budget(gateway: Gateway) -> Budget:
+    """The gateway's screen budget, lowered by USSD_SCREEN_CAPS where the operator set one."""
+    caps = current_app.config.get("USSD_SCREEN_CAPS_PARSED", {})
+    cap = caps.get(gateway.name)
+    if cap:
+        return Budget(gateway.budget.gsm7, gateway.budget.ucs2, min(cap, gateway.budget.cap or cap))
+    return gateway.budget
+
+
+__all__ = ["GATEWAYS", "BadRequest", "Gateway", "Turn", "region_warning", "screen_budget"]

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ussd.extensions import db
+from ussd.gateways import screen_budget
 from ussd.handoff.deliveries import Queued, enqueue
 from ussd.handoff.outbox import iso_utc
 from ussd.handoff.sms_notice import queue_notice
@@ -73,12 +74,9 @@ def limits_for(handoff: Handoff) -> Limits:
     """How long a reply to this caller may be: a few screens of their gateway."""
     session = handoff.session
     gateway = all_gateways().get(session.gateway) if session is not None else None
-    budget = gateway.budget if gateway is not None else DEFAULT_BUDGET
-    operator_caps = current_app.config.get("USSD_SCREEN_CAPS_PARSED", {})
-    caps = [c for c in (budget.cap, operator_caps.get(session.gateway if session else "")) if c]
-    cap = min(caps) if caps else None
-    gsm7 = min(budget.gsm7, cap) if cap else budget.gsm7
-    ucs2 = min(budget.ucs2, cap) if cap else budget.ucs2
+    budget = screen_budget(gateway) if gateway is not None else DEFAULT_BUDGET
+    gsm7 = min(budget.gsm7, budget.cap) if budget.cap else budget.gsm7
+    ucs2 = min(budget.ucs2, budget.cap) if budget.cap else budget.ucs2
     return Limits(
         MAX_SCREENS,
         {

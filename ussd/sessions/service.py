@@ -22,6 +22,7 @@ from flask import current_app
 
 from ussd import metrics
 from ussd.extensions import db
+from ussd.gateways import screen_budget
 from ussd.gateways.base import Gateway, Turn
 from ussd.handoff import webhooks
 from ussd.handoff.dispatcher import notify_dispatcher
@@ -29,7 +30,6 @@ from ussd.handoff.gateway_screens import screen_key, screen_message
 from ussd.handoff.outbox import handoff_row
 from ussd.menu import engine, inbox
 from ussd.menu.engine import CompiledMenu, Context, Result, Screen, State, compact_json
-from ussd.menu.gsm import Budget
 from ussd.menu.texts import system_message
 from ussd.models import utcnow
 from ussd.privacy.phones import keyed_hash, normalize, phone_hash, phone_key
@@ -621,15 +621,6 @@ def _queue_screen(tx: Transaction, hop: Hop, screen: Screen) -> bool:
         hop.gateway, hop.turn, fitted(screen, hop.gateway), hop.now, hop.config
     )
     return repo.queue_message(tx, message, hop.now)
-
-
-def screen_budget(gateway: Gateway) -> Budget:
-    """The gateway's screen budget, lowered by USSD_SCREEN_CAPS where the operator set one."""
-    caps = current_app.config.get("USSD_SCREEN_CAPS_PARSED", {})
-    cap = caps.get(gateway.name)
-    if cap:
-        return Budget(gateway.budget.gsm7, gateway.budget.ucs2, min(cap, gateway.budget.cap or cap))
-    return gateway.budget
 
 
 def apology(trace: Trace) -> Screen:
