@@ -41,6 +41,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ussd.extensions import db
 from ussd.handoff.deliveries import Queued, enqueue, message_row
+from ussd.handoff.outbox import iso_utc
 from ussd.handoff.taskrouter import Gone, Refused, Retry
 from ussd.models import Handoff, WebhookEndpoint, utcnow
 
@@ -63,10 +64,6 @@ def new_secret() -> str:
 
 def reference(endpoint_id: int) -> str:
     return f"webhook:{endpoint_id}"
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- addresses ----------------------------------------------------------------------------------
