@@ -10,9 +10,10 @@ on its first hop only.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ussd.handoff.deliveries import Queued
 from ussd.handoff.outbox import iso_utc
@@ -149,21 +150,22 @@ def _check_pin(tx: Transaction, hop: Hop, typed: str) -> tuple[bool, bool]:
     return False, False
 
 
-def pin_hash(pin: str, phone_hash: str, config: object) -> str:
+def pin_hash(pin: str, phone_hash: str, config: Mapping[str, Any]) -> str:
     """The PIN's keyed hash, salted with the caller's number hash: two callers with the same
     PIN store different hashes."""
-    return keyed_hash(f"reply-pin:{phone_hash}:{pin.strip()}", phone_key(config))  # type: ignore[arg-type]
+    return keyed_hash(f"reply-pin:{phone_hash}:{pin.strip()}", phone_key(config))
 
 
-def seal_pin(state: State, phone_hash: str, config: object) -> State:
-    """The state with a PIN just typed replaced by its keyed hash and a mask: the PIN is never
-    stored, shown (the simulator shows answers) or sent anywhere."""
-    answer = state.answer(PIN_KEY)
+def seal_pin(result: Result, phone_hash: str, config: Mapping[str, Any]) -> Result:
+    """The hop's result with a PIN just typed replaced by its keyed hash and a mask in its
+    state: the PIN is never stored, shown (the simulator shows answers) or sent anywhere.
+    The result itself when there is nothing to seal (every hop but one)."""
+    answer = result.state.answer(PIN_KEY)
     if answer is None or answer.value.startswith(SEALED):
-        return state
+        return result
     sealed = Answer(PIN_KEY, SEALED + pin_hash(answer.value, phone_hash, config), PIN_SHOWN)
-    answers = tuple(sealed if a.key == PIN_KEY else a for a in state.answers)
-    return replace(state, answers=answers)
+    answers = tuple(sealed if a.key == PIN_KEY else a for a in result.state.answers)
+    return replace(result, state=replace(result.state, answers=answers))
 
 
 def keep_pin(tx: Transaction, hop: Hop, state: State) -> State:

@@ -9,7 +9,6 @@ statement is a named function of ussd/sessions/repository.py.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import traceback
@@ -333,9 +332,7 @@ def start_session(
                 break
             result = engine.step(menu, result.state, entry, ctx)
             result = settle(tx, menu, result, ctx, trace.requests)
-    result = dataclasses.replace(
-        result, state=replies.seal_pin(result.state, hop.phone_hash, hop.config)
-    )
+    result = replies.seal_pin(result, hop.phone_hash, hop.config)
     trace.lang = result.state.lang
     values = {
         "gateway": hop.gateway.name,
@@ -445,9 +442,7 @@ def continue_session(tx: Transaction, hop: Hop, row: Record, trace: Trace) -> Re
     else:
         stepped = engine.step(menu, state, entry, ctx)
     result = settle(tx, menu, stepped, ctx, trace.requests)
-    result = dataclasses.replace(
-        result, state=replies.seal_pin(result.state, hop.phone_hash, hop.config)
-    )
+    result = replies.seal_pin(result, hop.phone_hash, hop.config)
     if result.event == "restart":  # "start over" after a resume offer: the live menu
         version_id = cache().live_version(row.service_code) or version_id
         menu, _, _ = cache().compiled(version_id)
